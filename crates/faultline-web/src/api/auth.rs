@@ -1,0 +1,54 @@
+//! Bearer-token authentication and the organization/project lookups every route starts with.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use faultline_store::{Organization, Project, TokenInfo};
+
+use crate::{ApiError, AppState};
+
+/// An authenticated API caller.
+pub(crate) struct Bearer(pub TokenInfo);
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::Unauthorized("Authentication credentials were not provided.".into())
+            })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized("Invalid token header.".into()))?;
+        match state.store.token(token).await.map_err(ApiError::from_store)? {
+            Some(info) => Ok(Bearer(info)),
+            None => Err(ApiError::Unauthorized("Invalid token".into())),
+        }
+    }
+}
+
+/// Returns the organization with this slug, or 404.
+pub(crate) async fn organization(state: &AppState, slug: &str) -> Result<Organization, ApiError> {
+    state
+        .store
+        .organization_by_slug(slug)
+        .await
+        .map_err(ApiError::from_store)?
+        .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+}
+
+/// Returns the project `org/project`, or 404.
+pub(crate) async fn project(state: &AppState, org: &str, project: &str) -> Result<Project, ApiError> {
+    state
+        .store
+        .project_by_slug(org, project)
+        .await
+        .map_err(ApiError::from_store)?
+        .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+}

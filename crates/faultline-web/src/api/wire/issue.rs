@@ -1,0 +1,53 @@
+//! The issue ("group") JSON of `/api/0/.../issues/`.
+
+use faultline_store::{Issue, Project};
+use serde_json::{json, Value};
+
+use super::iso;
+
+/// Returns the Sentry JSON of `issue` in `project` (`count` is a string, `userCount` a number).
+pub(crate) fn issue_json(issue: &Issue, project: &Project, org_slug: &str, base_url: &str) -> Value {
+    let substatus = issue.substatus.clone().or_else(|| {
+        (issue.status == "unresolved").then(|| if issue.times_seen <= 1 { "new".into() } else { "ongoing".into() })
+    });
+    let is_unhandled = issue.metadata.get("handled").and_then(Value::as_bool) == Some(false);
+    json!({
+        "id": issue.id.to_string(),
+        "shareId": null,
+        "shortId": format!("{}-{}", project.slug.to_uppercase(), issue.id),
+        "title": issue.title,
+        "culprit": issue.culprit,
+        "permalink": format!("{base_url}/organizations/{org_slug}/issues/{}/", issue.id),
+        "logger": null,
+        "level": issue.level,
+        "status": issue.status,
+        "statusDetails": {},
+        "substatus": substatus,
+        "isPublic": false,
+        "platform": issue.platform,
+        "project": {
+            "id": project.id.to_string(),
+            "name": project.name,
+            "slug": project.slug,
+            "platform": project.platform,
+        },
+        "type": issue.issue_type,
+        "issueType": "error",
+        "issueCategory": "error",
+        "metadata": issue.metadata,
+        "numComments": 0,
+        "assignedTo": null,
+        "isBookmarked": false,
+        "isSubscribed": false,
+        "subscriptionDetails": null,
+        "hasSeen": false,
+        "annotations": [],
+        "isUnhandled": is_unhandled,
+        "count": issue.times_seen.to_string(),
+        "userCount": issue.user_count,
+        "firstSeen": iso(issue.first_seen),
+        "lastSeen": iso(issue.last_seen),
+        "firstRelease": issue.first_release.as_ref().map(|v| json!({"version": v})),
+        "lastRelease": issue.last_release.as_ref().map(|v| json!({"version": v})),
+    })
+}

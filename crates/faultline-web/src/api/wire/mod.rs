@@ -1,0 +1,15 @@
+//! Wire JSON: the exact shapes Sentry's API returns, kept apart from the domain types so that
+//! they change only on purpose.
+
+mod event;
+mod issue;
+
+pub(crate) use event::event_json;
+pub(crate) use issue::issue_json;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Formats a time as Sentry does: RFC 3339, UTC, milliseconds, `Z`.
+pub(crate) fn iso(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

@@ -1,0 +1,119 @@
+//! `faultline serve`: opens the store, builds the app and serves it until SIGTERM/SIGINT,
+//! then drains the write queue and exits.
+
+use anyhow::Context;
+use faultline_store::{BootstrapRequest, Store, StoreOptions};
+use faultline_web::{AppState, WebConfig};
+use metrics_exporter_prometheus::PrometheusBuilder;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::ServeArgs;
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_json);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(args))
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_env("FAULTLINE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).context("installing the metrics recorder")?;
+
+    let data_dir = &args.storage.data_dir;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let options = StoreOptions { queue_capacity: args.queue_capacity, ..StoreOptions::default() };
+    let store = Store::open(data_dir, options)
+        .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+
+    first_start(&store, &public_url).await?;
+    // Building the user-agent parser takes a noticeable moment; do it before traffic arrives.
+    tokio::task::spawn_blocking(faultline_protocol::process::user_agent::warm_up);
+
+    let config = WebConfig { public_url: public_url.clone(), trust_forwarded_for: args.trust_forwarded_for };
+    let state = AppState::new(store.clone(), config).with_metrics(Arc::new(move || handle.render()));
+    let app = faultline_web::app(state);
+
+    println!("faultline listening on {public_url}");
+    std::io::stdout().flush().ok();
+    tracing::info!(%local, "listening");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("draining the write queue");
+    store.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// On the very first start (no organization yet) creates an administrator and a first
+/// project and prints how to reach them.
+async fn first_start(store: &Store, public_url: &str) -> anyhow::Result<()> {
+    if store.has_organizations().await? {
+        return Ok(());
+    }
+    let result = store
+        .bootstrap(BootstrapRequest {
+            org_slug: "faultline".into(),
+            project_slug: "default".into(),
+            admin_email: "admin@localhost".into(),
+            rate_limit: None,
+        })
+        .await?;
+    let dsn = crate::bootstrap::dsn(public_url, &result);
+    println!("faultline is ready at {public_url}");
+    if let Some(password) = &result.admin_password {
+        println!("  login:     admin@localhost / {password}");
+    }
+    println!("  api token: {}", result.token);
+    println!("  dsn:       {dsn}");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}
