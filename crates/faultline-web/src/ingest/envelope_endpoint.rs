@@ -159,7 +159,10 @@ pub(crate) fn decode_to_bytes(encoding: Option<&str>, body: Bytes, limit_bytes: 
 }
 
 pub(crate) fn envelope_error(err: EnvelopeError) -> ApiError {
-    ApiError::BadRequest(format!("invalid event envelope: {err}"))
+    match err.status() {
+        413 => ApiError::PayloadTooLarge(err.to_string()),
+        _ => ApiError::BadRequest(format!("invalid event envelope: {err}")),
+    }
 }
 
 /// Commits the writes and answers: `200 {"id"}`, or `429` when an item hit a rate limit.

@@ -47,7 +47,7 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
     let mut event_limited = false;
 
     for item in &envelope.items {
-        let category = item.ty.category();
+        let category = item.category();
         if let Some(category) = category {
             if let Some(retry_after_secs) = rate_limited(ctx, category, received_at) {
                 event_limited |= item.ty.requires_event();
@@ -90,7 +90,7 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
                 }
             },
             ItemType::Log | ItemType::TraceMetric => match envelope::validate_container(item) {
-                Ok(_) => keep_raw(&mut prepared, item, envelope_event_id(ctx), project_id, received_at),
+                Ok(_) => { let event_id = event_id_for(&mut prepared, item); keep_raw(&mut prepared, item, event_id, project_id, received_at) },
                 Err(err) => {
                     let category = category.unwrap_or(DataCategory::Unknown);
                     drop_item(&mut prepared, project_id, category, Outcome::Invalid(err.to_string()), received_at);
@@ -102,15 +102,26 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
                     drop_item(&mut prepared, project_id, DataCategory::Attachment, Outcome::RateLimited("key_quota".into()), received_at);
                     continue;
                 }
-                keep_raw(&mut prepared, item, envelope_event_id(ctx), project_id, received_at);
+                { let event_id = event_id_for(&mut prepared, item); keep_raw(&mut prepared, item, event_id, project_id, received_at) };
             }
         }
     }
     prepared
 }
 
-fn envelope_event_id(ctx: &Context<'_>) -> Option<String> {
-    ctx.meta.envelope_event_id.clone()
+/// Returns the event id a raw item belongs to: the envelope's, else that of the event
+/// processed before it, else a fresh one for event-bound items (attachments without a
+/// header id still need one to be found by).
+fn event_id_for(prepared: &mut Prepared, item: &Item<'_>) -> Option<String> {
+    if !item.ty.requires_event() {
+        return prepared.event_id.clone();
+    }
+    Some(
+        prepared
+            .event_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().simple().to_string())
+            .clone(),
+    )
 }
 
 /// Returns `Some(retry_after_secs)` when the key's limit rejects one more item of `category`.
