@@ -107,3 +107,45 @@ pub const METRIC_ITEM_BYTES_MAX: usize = 1024 * 1024;
 pub const METRIC_ITEMS_MAX: usize = 1;
 
 // ---- Field limits (normalize) ----
+//
+// Relay's field limits (ingest-protocol.md §6) and timestamp windows (§12). Strings over a
+// limit are cut with `...`, not rejected; the few fields that must be valid identifiers
+// (`environment`, `dist`, `release`) are dropped with a processing error instead.
+
+/// Longest tag key; longer keys are cut.
+pub const TAG_KEY_CHARS_MAX: usize = 200;
+/// Longest tag value; longer values are cut (Relay trims them since 25.10.0).
+pub const TAG_VALUE_CHARS_MAX: usize = 200;
+/// Longest `logentry.formatted` / `logentry.message`; longer ones are cut.
+pub const MESSAGE_CHARS_MAX: usize = 8192;
+/// Longest `culprit`; longer ones are cut.
+pub const CULPRIT_CHARS_MAX: usize = 200;
+/// Longest `logger`; a longer one keeps its end, marked with a leading `*`.
+pub const LOGGER_CHARS_MAX: usize = 64;
+/// Longest `release`; a longer one is dropped.
+pub const RELEASE_CHARS_MAX: usize = 200;
+/// Longest `environment`; a longer one is dropped.
+pub const ENVIRONMENT_CHARS_MAX: usize = 64;
+/// Longest `dist`; a longer one is dropped.
+pub const DIST_CHARS_MAX: usize = 64;
+/// Longest exception value or message line shown in a title (Sentry's `truncatechars(.., 100)`).
+pub const TITLE_VALUE_CHARS_MAX: usize = 100;
+/// Longest exception `value` kept in issue metadata (Sentry trims it to 1024).
+pub const METADATA_VALUE_CHARS_MAX: usize = 1024;
+/// Longest exception `type` kept in issue metadata (Sentry trims it to 128).
+pub const METADATA_TYPE_CHARS_MAX: usize = 128;
+/// Most processing errors recorded on one event: a payload with thousands of bad tags must
+/// not grow by thousands of notes.
+pub const EVENT_ERRORS_MAX: usize = 50;
+/// Smallest difference between `sent_at` and the receive time treated as a wrong client clock
+/// (Relay's `MINIMUM_CLOCK_DRIFT`); smaller ones are network latency and left alone.
+pub const CLOCK_DRIFT_SECS_MIN: i64 = 55 * 60;
+/// Furthest an event timestamp may lie after its receive time before it is reset to it.
+pub const TIMESTAMP_FUTURE_SECS_MAX: i64 = 60;
+/// Furthest an event timestamp may lie before its receive time before it is reset to it.
+pub const TIMESTAMP_PAST_SECS_MAX: i64 = 30 * 24 * 60 * 60;
+/// Longest user agent parsed; only its start is looked at, so one client sending megabytes of
+/// header cannot make every parse slow.
+pub const USER_AGENT_BYTES_MAX: usize = 512;
+/// Distinct user agents whose parse results are cached (least recently used goes first).
+pub const USER_AGENT_CACHE_ENTRIES_MAX: usize = 4096;

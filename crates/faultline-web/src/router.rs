@@ -5,7 +5,7 @@ use axum::http::Uri;
 use axum::Router;
 use tower::ServiceExt;
 
-use crate::{api, ingest, ops, AppState};
+use crate::{api, ingest, ops, ApiError, AppState};
 
 /// Returns the whole application. Repeated slashes in a path are folded into one before
 /// routing, as Relay does (`//api//42/envelope/` is `/api/42/envelope/`): DSNs whose path
@@ -15,9 +15,19 @@ pub fn app(state: AppState) -> Router {
         .merge(ingest::router())
         .merge(api::router())
         .merge(ops::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
     let folded = routes.map_request(fold_slashes);
     Router::new().fallback_service(folded)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("not found".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 fn fold_slashes(mut request: Request) -> Request {
