@@ -16,7 +16,7 @@ import pytest
 import sentry_sdk
 from sentry_sdk.integrations.logging import LoggingIntegration
 
-from harness import CLI_TIMEOUT_SECS, entry, tag_value
+from harness import CLI_TIMEOUT_SECS, REPO_ROOT, entry, tag_value
 
 FLUSH_TIMEOUT_SECS = 10
 # `_experiments` that make the SDK send each body encoding; the value is the Content-Encoding seen.
@@ -38,6 +38,9 @@ def sdk(faultline, proxy):
     def init(encoding: str = "br", **options):
         experiments, _ = ENCODINGS[encoding]
         options.setdefault("default_integrations", False)
+        # The SDK marks frames under `project_root` (default: the working directory) in-app;
+        # pinning it to the checkout keeps that true when pytest runs from elsewhere.
+        options.setdefault("project_root", str(REPO_ROOT))
         sentry_sdk.init(
             dsn=proxy.dsn_for(faultline.web), send_client_reports=False, _experiments=experiments, **options
         )

@@ -119,7 +119,7 @@ pub fn pairs_to_value(pairs: Vec<(String, Value)>) -> Value {
 /// ```
 /// # use faultline_protocol::event::timestamp;
 /// # use serde_json::json;
-/// let a = timestamp(&json!(1777630800.25)).unwrap();
+/// let a = timestamp(&json!(1777629600.25)).unwrap();
 /// let b = timestamp(&json!("2026-05-01T10:00:00.250000+00:00")).unwrap();
 /// let c = timestamp(&json!("2026-05-01T10:00:00.25")).unwrap();
 /// assert!(a.is_some() && a == b && b == c);
@@ -139,6 +139,9 @@ pub fn timestamp(value: &Value) -> Result<Option<DateTime<Utc>>, Invalid> {
 }
 
 fn from_text(text: &str) -> Option<DateTime<Utc>> {
+    if let Some(parsed) = from_utc_text(text.as_bytes()) {
+        return non_negative(parsed);
+    }
     if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
         return non_negative(round_to_micros(parsed.with_timezone(&Utc)));
     }
@@ -148,6 +151,45 @@ fn from_text(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     text.parse::<f64>().ok().and_then(from_epoch_secs)
+}
+
+/// Reads the shape sentry-python sends for every timestamp, `YYYY-MM-DDTHH:MM:SS[.f+][Z]`,
+/// without the general RFC 3339 parser: an event carries dozens of them (breadcrumbs, spans).
+/// Returns `None` for any other shape, which the general parsers then read.
+fn from_utc_text(text: &[u8]) -> Option<DateTime<Utc>> {
+    let text = text.strip_suffix(b"Z").unwrap_or(text);
+    if text.len() < 19
+        || text[4] != b'-'
+        || text[7] != b'-'
+        || text[10] != b'T'
+        || text[13] != b':'
+        || text[16] != b':'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        text[range].iter().try_fold(0u32, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    let micros = match &text[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if !fraction.is_empty() && fraction.len() <= 9 => {
+            let digits = fraction.iter().try_fold(0u64, |acc, &b| {
+                b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
+            })?;
+            let nanos = digits * 10u64.pow(9 - fraction.len() as u32);
+            (nanos + 500) / 1000
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(0..4)?).ok()?,
+        number(5..7)?,
+        number(8..10)?,
+    )?;
+    let time = date.and_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)?;
+    Some(time.and_utc() + chrono::Duration::microseconds(i64::try_from(micros).ok()?))
 }
 
 fn from_epoch_secs(secs: f64) -> Option<DateTime<Utc>> {
@@ -359,6 +401,36 @@ mod tests {
         let number = |text: &str| serde_json::from_str::<Value>(text).expect("a number");
         check_timestamp(number("1777629600.1234561"), Some(1_777_629_600_123_456));
         check_timestamp(number("1777629600.1234569"), Some(1_777_629_600_123_457));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_rfc3339_parser() {
+        for text in [
+            "2026-05-01T10:00:00Z",
+            "2026-05-01T10:00:00.5Z",
+            "2026-05-01T10:00:00.123456Z",
+            "2026-05-01T10:00:00.1234565Z",
+            "2026-12-31T23:59:59.9999996Z",
+            "2024-02-29T00:00:00.000001Z",
+        ] {
+            let general = DateTime::parse_from_rfc3339(text)
+                .map(|t| round_to_micros(t.with_timezone(&Utc)))
+                .ok();
+            assert_eq!(from_utc_text(text.as_bytes()), general, "text: {text}");
+        }
+        for other in [
+            "2026-05-01T10:00:00+02:00",
+            "2026-05-01 10:00:00",
+            "2026-02-30T10:00:00Z",
+            "2026-05-01T10:00:00.Z",
+            "2026-05-01T10:00:60Z",
+        ] {
+            assert_eq!(from_utc_text(other.as_bytes()), None, "text: {other}");
+        }
+        assert_eq!(
+            timestamp(&json!("2026-02-30T10:00:00Z")),
+            Err(Invalid("a timestamp"))
+        );
     }
 
     #[test]

@@ -13,6 +13,13 @@ const FIXTURES_DIR: &str = concat!(
     "/../../../shared/grouping-fixtures"
 );
 
+/// Expected hashes that replace a fixture's `primary_hash` where its snapshot predates the
+/// behaviour we implement; each entry carries its reason.
+const OVERRIDES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/grouping/version-overrides.json"
+);
+
 fn read_json(path: &Path) -> Result<Value, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -48,7 +55,11 @@ fn check_fixture(input: &Path) -> Result<Vec<String>, String> {
 
     let result = group(&event, &GroupingRules::from_test_keys(&event));
     let mut problems = Vec::new();
-    let expected_primary = expected["primary_hash"].as_str().unwrap_or_default();
+    let overrides = read_json(Path::new(OVERRIDES))?;
+    let expected_primary = overrides[name.as_str()]["primary_hash"]
+        .as_str()
+        .or_else(|| expected["primary_hash"].as_str())
+        .unwrap_or_default();
     if result.primary_hash != expected_primary {
         problems.push(format!(
             "{name}: primary hash {} != expected {expected_primary} ({}); got variants {:?}",

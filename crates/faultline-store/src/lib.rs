@@ -7,7 +7,7 @@
 //! durable); reads run on a small pool of read-only connections.
 //!
 //! - [`model`]: the rows the store hands out (organizations, projects, keys, issues, events).
-//! - [`write`]: the write requests ([`WriteOp`]) and their receipt.
+//! - [`write`](mod@write): the write requests ([`WriteOp`]) and their receipt.
 //! - `store`: the backend-neutral [`Store`] facade.
 //! - `sqlite`: the SQLite backend (connections, migrations, writer thread, queries). A
 //!   PostgreSQL backend would sit beside it as `postgres`, behind the same facade.

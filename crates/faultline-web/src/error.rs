@@ -75,11 +75,10 @@ impl IntoResponse for ApiError {
                 headers.insert(HeaderName::from_static("x-sentry-rate-limits"), value);
             }
         }
-        if status.is_client_error() || status.is_server_error() {
-            if let Ok(value) = HeaderValue::from_str(&self.to_string()) {
+        if (status.is_client_error() || status.is_server_error())
+            && let Ok(value) = HeaderValue::from_str(&self.to_string()) {
                 response.headers_mut().insert(HeaderName::from_static("x-sentry-error"), value);
             }
-        }
         response
     }
 }

@@ -16,9 +16,8 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(ops::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
-    let folded = routes.map_request(fold_slashes);
+    let folded = routes.map_request(fold_slashes).map_response(json_method_not_allowed);
     Router::new().fallback_service(folded)
 }
 
@@ -26,8 +25,23 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("not found".into())
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+/// Gives axum's bare `405` answers the JSON `detail` body every other error has. (A
+/// router-wide `method_not_allowed_fallback` would also do it, but it bypasses the CORS layer
+/// for preflight requests.)
+fn json_method_not_allowed(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (mut parts, _) = ApiError::MethodNotAllowed.into_response().into_parts();
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    if let Some(allow) = allow {
+        parts.headers.insert(axum::http::header::ALLOW, allow);
+    }
+    let body = serde_json::json!({"detail": ApiError::MethodNotAllowed.to_string()}).to_string();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 fn fold_slashes(mut request: Request) -> Request {
@@ -53,4 +67,70 @@ fn fold_slashes(mut request: Request) -> Request {
         }
     }
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Method, StatusCode};
+    use faultline_store::{Store, StoreOptions};
+
+    async fn app_for_test() -> (Router, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), StoreOptions::default()).expect("store");
+        let config = crate::WebConfig { public_url: "http://127.0.0.1:9000".into(), trust_forwarded_for: false };
+        (app(AppState::new(store, config)), dir)
+    }
+
+    #[tokio::test]
+    async fn cors_preflight_on_envelope_is_answered() {
+        let (app, _dir) = app_for_test().await;
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/42/envelope/")
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type, x-sentry-auth")
+            .body(Body::empty())
+            .expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        assert!(response.status().is_success(), "status {}", response.status());
+        let headers = response.headers();
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        let methods = headers["access-control-allow-methods"].to_str().unwrap_or_default();
+        assert!(methods.contains("POST"), "{methods}");
+        let allowed = headers["access-control-allow-headers"].to_str().unwrap_or_default();
+        assert!(allowed.contains("x-sentry-auth") && allowed.contains("content-type"), "{allowed}");
+    }
+
+    #[tokio::test]
+    async fn repeated_slashes_are_folded_before_routing() {
+        let (app, _dir) = app_for_test().await;
+        let request = Request::builder().uri("//health").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn wrong_method_answers_405_with_json_detail() {
+        let (app, _dir) = app_for_test().await;
+        let request = Request::builder().uri("/api/42/envelope/").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["detail"], "method not allowed");
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_answer_json_detail() {
+        let (app, _dir) = app_for_test().await;
+        let request = Request::builder().uri("/nope").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("response");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert!(json["detail"].is_string());
+    }
 }

@@ -411,6 +411,12 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_holds_the_configured_number_of_agents() {
+        let cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        assert_eq!(cache.cap().get(), USER_AGENT_CACHE_ENTRIES_MAX);
+    }
+
+    #[test]
     fn repeated_agents_come_from_the_cache() {
         let first = parse_cached(CHROME_WINDOWS).expect("parsed");
         let second = parse_cached(CHROME_WINDOWS).expect("parsed");

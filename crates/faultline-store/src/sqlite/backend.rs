@@ -46,6 +46,7 @@ impl SqliteBackend {
     pub(crate) async fn write(&self, ops: Vec<EncodedOp>) -> Result<WriteReceipt, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.writer.try_send(Job::Write { ops, reply })?;
+        metrics::gauge!("faultline_store_queue_depth").set(self.writer.depth() as f64);
         answer
             .await
             .map_err(|_| StoreError::BatchFailed("the writer dropped the request".into()))?

@@ -33,6 +33,25 @@ impl FromRequestParts<AppState> for Bearer {
     }
 }
 
+impl Bearer {
+    /// Checks that the token carries `scope` (or a broader `*:admin`/`*:write` of its family).
+    pub(crate) fn require(&self, scope: &str) -> Result<(), ApiError> {
+        let family = scope.split(':').next().unwrap_or(scope);
+        let granted = self.0.scopes.iter().any(|s| {
+            s == scope
+                || s == &format!("{family}:admin")
+                || (scope.ends_with(":read") && s == &format!("{family}:write"))
+        });
+        if granted {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "You do not have permission to perform this action.".into(),
+            ))
+        }
+    }
+}
+
 /// Returns the organization with this slug, or 404.
 pub(crate) async fn organization(state: &AppState, slug: &str) -> Result<Organization, ApiError> {
     state

@@ -12,9 +12,10 @@ use crate::{ApiError, AppState};
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/`
 pub(crate) async fn event(
     State(state): State<AppState>,
-    _auth: Bearer,
+    auth: Bearer,
     Path((org, project_slug, event_id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    auth.require("event:read")?;
     let project = project(&state, &org, &project_slug).await?;
     let event_id = normalize_event_id(&event_id)?;
     let event = state
@@ -30,9 +31,10 @@ pub(crate) async fn event(
 /// recomputed from the stored event, as Sentry does.
 pub(crate) async fn grouping_info(
     State(state): State<AppState>,
-    _auth: Bearer,
+    auth: Bearer,
     Path((org, project_slug, event_id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    auth.require("event:read")?;
     let project = project(&state, &org, &project_slug).await?;
     let event_id = normalize_event_id(&event_id)?;
     let event = state

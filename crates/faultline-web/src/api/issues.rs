@@ -26,11 +26,12 @@ pub(crate) struct ListParams {
 /// `GET /api/0/projects/{org}/{project}/issues/`
 pub(crate) async fn project_issues(
     State(state): State<AppState>,
-    _auth: Bearer,
+    auth: Bearer,
     OriginalUri(uri): OriginalUri,
     Path((org, project_slug)): Path<(String, String)>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
+    auth.require("event:read")?;
     let project = project(&state, &org, &project_slug).await?;
     let limit = params.limit.unwrap_or(ISSUES_PAGE_DEFAULT).clamp(1, ISSUES_PAGE_MAX);
     // Fetch one more than asked to learn whether a next page exists.
@@ -51,9 +52,10 @@ pub(crate) async fn project_issues(
 /// `GET /api/0/organizations/{org}/issues/{issue_id}/`
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    _auth: Bearer,
+    auth: Bearer,
     Path((org, issue_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    auth.require("event:read")?;
     let not_found = || ApiError::NotFound("The requested resource does not exist".into());
     let organization = organization(&state, &org).await?;
     let issue_id: i64 = issue_id.parse().map_err(|_| not_found())?;

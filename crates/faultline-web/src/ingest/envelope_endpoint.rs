@@ -173,13 +173,12 @@ pub(crate) async fn finish(state: &AppState, prepared: Prepared) -> Result<Respo
     for (category, outcome) in &prepared.dropped {
         metrics::counter!("faultline_ingest_items_total", "category" => category.as_str(), "outcome" => *outcome).increment(1);
     }
-    if !prepared.ops.is_empty() {
-        if let Err(err) = state.store.write(prepared.ops).await {
+    if !prepared.ops.is_empty()
+        && let Err(err) = state.store.write(prepared.ops).await {
             let n = prepared.accepted.len() as u64;
             metrics::counter!("faultline_ingest_items_total", "category" => "all", "outcome" => "queue_full").increment(n);
             return Err(ApiError::from_store(err));
         }
-    }
     if let Some((retry_after_secs, rate_limits)) = prepared.limited {
         return Err(ApiError::TooManyRequests {
             detail: "Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application.".into(),

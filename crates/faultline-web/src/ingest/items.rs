@@ -48,8 +48,8 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
 
     for item in &envelope.items {
         let category = item.category();
-        if let Some(category) = category {
-            if let Some(retry_after_secs) = rate_limited(ctx, category, received_at) {
+        if let Some(category) = category
+            && let Some(retry_after_secs) = rate_limited(ctx, category, received_at) {
                 event_limited |= item.ty.requires_event();
                 drop_item(&mut prepared, project_id, category, Outcome::RateLimited("key_quota".into()), received_at);
                 let header = outcome::format_rate_limits(&[RateLimit {
@@ -61,7 +61,6 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
                 prepared.limited = Some((retry_after_secs, header));
                 continue;
             }
-        }
         match &item.ty {
             ItemType::Event | ItemType::Transaction => {
                 let kind = if item.ty == ItemType::Event {

@@ -97,6 +97,19 @@ fn long_values_are_cut_in_titles_and_metadata() {
         error(json!([{"type": "E", "value": at_limit}])).title,
         format!("E: {at_limit}")
     );
+    let ty_at_limit = "T".repeat(METADATA_TYPE_CHARS_MAX);
+    assert_eq!(
+        error(json!([{"type": ty_at_limit}])).metadata["type"],
+        json!(ty_at_limit)
+    );
+    let ty_over = "T".repeat(METADATA_TYPE_CHARS_MAX + 1);
+    let kept = error(json!([{"type": ty_over}])).metadata["type"]
+        .as_str()
+        .map(|t| t.chars().count());
+    assert_eq!(kept, Some(METADATA_TYPE_CHARS_MAX));
+    let value_at_limit = "v".repeat(METADATA_VALUE_CHARS_MAX);
+    let kept = error(json!([{"type": "E", "value": value_at_limit}])).metadata["value"].clone();
+    assert_eq!(kept, json!(value_at_limit));
     let huge = "v".repeat(METADATA_VALUE_CHARS_MAX + 1);
     let kept = error(json!([{"type": "E", "value": huge}])).metadata["value"]
         .as_str()

@@ -18,10 +18,12 @@ use super::hash::ValueHasher;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Component {
     /// Component id as Sentry names it (`exception`, `stacktrace`, `frame`, `function`, ...).
-    pub id: String,
+    /// Ids are a fixed vocabulary, so they are static: a stack trace builds thousands of
+    /// components and each owned id would be an allocation.
+    pub id: &'static str,
     /// Human name of major components (`in-app`, `stack-trace`, ...), as the grouping-info API
     /// shows them.
-    pub name: Option<String>,
+    pub name: Option<&'static str>,
     /// Whether this component's leaves go into the hash.
     pub contributes: bool,
     /// Why the component does (not) contribute or how its value was changed.
@@ -56,14 +58,14 @@ fn major_name(id: &str) -> Option<&'static str> {
 
 impl Component {
     /// Returns a component with the given children; it contributes if any child does.
-    pub fn new(id: &str, values: Vec<ComponentValue>) -> Self {
+    pub fn new(id: &'static str, values: Vec<ComponentValue>) -> Self {
         let contributes = values.iter().any(|value| match value {
             ComponentValue::Component(child) => child.contributes,
             ComponentValue::Leaf(_) => true,
         });
         Component {
-            id: id.to_owned(),
-            name: major_name(id).map(str::to_owned),
+            id,
+            name: major_name(id),
             contributes,
             hint: None,
             values,
@@ -71,17 +73,17 @@ impl Component {
     }
 
     /// Returns a component without values; it does not contribute.
-    pub fn empty(id: &str) -> Self {
+    pub fn empty(id: &'static str) -> Self {
         Component::new(id, Vec::new())
     }
 
     /// Returns a component holding one leaf value.
-    pub fn leaf(id: &str, value: impl Into<String>) -> Self {
+    pub fn leaf(id: &'static str, value: impl Into<String>) -> Self {
         Component::new(id, vec![ComponentValue::Leaf(value.into())])
     }
 
     /// Returns a component holding the given child components.
-    pub fn with_children(id: &str, children: Vec<Component>) -> Self {
+    pub fn with_children(id: &'static str, children: Vec<Component>) -> Self {
         Component::new(
             id,
             children
@@ -178,14 +180,14 @@ impl Component {
         let mut stack: Vec<&'static str> = Vec::new();
         self.walk_names(&mut stack, &mut best);
         if best.is_empty() {
-            major_name(&self.id).unwrap_or("others").to_owned()
+            major_name(self.id).unwrap_or("others").to_owned()
         } else {
             best.join(" ")
         }
     }
 
     fn walk_names(&self, stack: &mut Vec<&'static str>, best: &mut Vec<&'static str>) {
-        let name = major_name(&self.id);
+        let name = major_name(self.id);
         if let Some(name) = name {
             stack.push(name);
         }

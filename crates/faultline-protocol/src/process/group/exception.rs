@@ -102,7 +102,13 @@ pub fn single_exception(
                 value: exception.value,
                 mechanism: exception.mechanism.ty,
             };
-            let variants = stacktrace_variants(frames, view.platform, &data, rules);
+            let variants = stacktrace_variants(
+                frames,
+                exception.rule_frames.as_ref(),
+                view.platform,
+                &data,
+                rules,
+            );
             vec![
                 (VariantName::App, variants.app),
                 (VariantName::System, variants.system),

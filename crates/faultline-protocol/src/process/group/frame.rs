@@ -86,8 +86,8 @@ pub fn frame_component(frame: &Frame<'_>, event_platform: Option<&str>) -> Compo
             .raw_function
             .or(frame.function.as_deref())
             .map(|f| f.rsplit('.').next().unwrap_or(f));
-        let function = &mut component.values[2];
-        if let super::component::ComponentValue::Component(function) = function {
+        // Children are module, filename, function[, context line].
+        if let Some(function) = component.children_mut().nth(2) {
             match name {
                 None | Some("") => function.contributes = false,
                 Some("?" | "<anonymous function>" | "<anonymous>" | "Anonymous function") => {

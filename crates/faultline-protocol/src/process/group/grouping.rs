@@ -85,7 +85,7 @@ pub fn group_with(event: &Value, rules: &CompiledRules) -> GroupingResult {
 fn component_variant(root: Component) -> Variant {
     let description = root.description();
     Variant {
-        key: root.id.clone(),
+        key: root.id.to_owned(),
         kind: "component".to_owned(),
         hash: root.hash(),
         contributes: root.contributes,

@@ -39,13 +39,17 @@ pub fn int_field(object: &Value, key: &str) -> Option<i64> {
 
 /// Returns the items of a values-wrapped list: `{"values": [..]}`, a bare list, or one object.
 pub fn values_list(value: Option<&Value>) -> Vec<&Value> {
-    match present(value) {
-        Some(Value::Array(items)) => items.iter().filter(|item| item.is_object()).collect(),
-        Some(Value::Object(object)) => match present(object.get("values")) {
+    let Some(value) = present(value) else {
+        return Vec::new();
+    };
+    match value {
+        Value::Array(items) => items.iter().filter(|item| item.is_object()).collect(),
+        Value::Object(object) => match object.get("values") {
             Some(Value::Array(items)) => items.iter().filter(|item| item.is_object()).collect(),
+            // `{"values": null}` or a malformed wrapper: nothing to read.
             Some(_) => Vec::new(),
-            None if object.contains_key("values") => Vec::new(),
-            None => vec![value.unwrap_or(&Value::Null)],
+            // A single object without the wrapper, as some SDKs send one exception.
+            None => vec![value],
         },
         _ => Vec::new(),
     }

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::enhancements::{ExceptionData, apply_modifications};
+use super::enhancements::{ExceptionData, RuleFrames, apply_modifications};
 use super::function_trim::{is_trimmed_platform, trim_function_name};
 use super::rules::CompiledRules;
 use super::stacktrace::match_frame;
@@ -26,7 +26,8 @@ pub fn normalize_for_grouping(view: &mut EventView<'_>, rules: &CompiledRules) {
             mechanism: e.mechanism.ty,
         })
         .collect();
-    for (owner, frames) in view.stacktraces_mut() {
+    let chain = rules.stacktrace_rules();
+    for (owner, frames, slot) in view.stacktraces_mut() {
         for frame in frames.iter_mut() {
             trim_function(frame, platform);
             if platform == Some("javascript") {
@@ -37,17 +38,22 @@ pub fn normalize_for_grouping(view: &mut EventView<'_>, rules: &CompiledRules) {
             .and_then(|i| exception_data.get(i))
             .copied()
             .unwrap_or_default();
-        let mut match_frames: Vec<_> = frames
+        let match_frames = frames
             .iter()
             .map(|frame| match_frame(frame, platform))
             .collect();
-        apply_modifications(&rules.stacktrace_rules(), &mut match_frames, &exception);
-        for (frame, matched) in frames.iter_mut().zip(match_frames) {
-            frame.in_app = Some(matched.in_app.unwrap_or(false));
+        let mut rule_frames = RuleFrames::new(&chain, match_frames);
+        apply_modifications(&chain, &mut rule_frames, &exception);
+        for (frame, matched) in frames.iter_mut().zip(rule_frames.frames.iter_mut()) {
+            let in_app = matched.in_app.unwrap_or(false);
+            frame.in_app = Some(in_app);
+            // The contribution pass sees the same defaulted value.
+            matched.in_app = Some(in_app);
             if matched.category.as_deref() != frame.category.as_deref() {
-                frame.category = matched.category.map(Cow::Owned);
+                frame.category = matched.category.clone().map(Cow::Owned);
             }
         }
+        *slot = Some(rule_frames);
     }
 }
 

@@ -4,20 +4,22 @@
 //!
 //! The patterns form one alternation scanned left to right; at a position the first pattern in
 //! the list wins. Sentry's regexes use look-arounds, which the `regex` crate lacks, so each
-//! pattern here is a look-around-free regex plus a check of what the look-around asserted. When
-//! the check rejects a match, the later patterns are tried at the same position, exactly as a
+//! pattern here is a look-around-free regex plus a check of what the look-around asserted; a
+//! pattern whose check fails does not match there and the next pattern is tried, exactly as a
 //! backtracking engine would.
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
-/// The `<name>` placeholder text of every pattern, in alternation order.
+/// One alternative of the parameterizer, in alternation order.
 struct Pattern {
+    /// The placeholder name: a match is replaced by `<name>`.
     name: &'static str,
     source: String,
     check: Check,
-    /// The source starts with `\b`; needed when the pattern is tried alone at a position.
+    /// The source starts with `\b`, which is checked on the full text when the pattern runs
+    /// anchored on a suffix.
     leading_boundary: bool,
 }
 
@@ -62,13 +64,21 @@ fn patterns() -> Vec<Pattern> {
     ]
     .join("|");
     let date = [
-        format!(r"(?:{WEEKDAYS}),\s\d{{1,2}}\s(?:{MONTHS})\s\d{{2,4}}\s\d{{1,2}}:\d{{1,2}}(?::\d{{1,2}})?\s(?:[-+]\d{{2}}[0-5]\d|(?:{ZONES}))"),
+        format!(
+            r"(?:{WEEKDAYS}),\s\d{{1,2}}\s(?:{MONTHS})\s\d{{2,4}}\s\d{{1,2}}:\d{{1,2}}(?::\d{{1,2}})?\s(?:[-+]\d{{2}}[0-5]\d|(?:{ZONES}))"
+        ),
         format!(r"(?:(?:{WEEKDAYS})\s)?(?:{MONTHS})\s[0-3]\d,\s\d{{2,4}}"),
-        format!(r"(?:Sun|Sunday|Mon|Monday|Tue|Tuesday|Wed|Wednesday|Thu|Thursday|Fri|Friday|Sat|Saturday),\s\d{{2}}-(?:{MONTHS})-\d{{2}}\s\d{{2}}:\d{{2}}:\d{{2}}\s(?:{ZONES})"),
+        format!(
+            r"(?:Sun|Sunday|Mon|Monday|Tue|Tuesday|Wed|Wednesday|Thu|Thursday|Fri|Friday|Sat|Saturday),\s\d{{2}}-(?:{MONTHS})-\d{{2}}\s\d{{2}}:\d{{2}}:\d{{2}}\s(?:{ZONES})"
+        ),
         r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?(?:[+-]?\d{2}:\d{2})?".to_owned(),
-        format!(r"(?:{WEEKDAYS})\s(?:{MONTHS})\s\d{{2}}\s\d{{4}}\s\d{{2}}:\d{{2}}:\d{{2}}\sGMT[+-]\d{{4}}(?:\s\([^)]+\))?"),
-        r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d\.\d+(?:[+-][0-2]\d:?[0-5]\d|Z)".to_owned(),
-        r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d(?:[+-][0-2]\d:?[0-5]\d|Z)".to_owned(),
+        format!(
+            r"(?:{WEEKDAYS})\s(?:{MONTHS})\s\d{{2}}\s\d{{4}}\s\d{{2}}:\d{{2}}:\d{{2}}\sGMT[+-]\d{{4}}(?:\s\([^)]+\))?"
+        ),
+        r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d\.\d+(?:[+-][0-2]\d:?[0-5]\d|Z)"
+            .to_owned(),
+        r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d(?:[+-][0-2]\d:?[0-5]\d|Z)"
+            .to_owned(),
         r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d(?:[+-][0-2]\d:?[0-5]\d|Z)".to_owned(),
         r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d\.\d+".to_owned(),
         r"\d{4}-?[01]\d-?[0-3]\d[\sT][0-2]\d:?[0-5]\d:?[0-5]\d".to_owned(),
@@ -76,12 +86,15 @@ fn patterns() -> Vec<Pattern> {
         r"[1-9]\d?:\d{2}(?::\d{2})?(?:\s?[aApP][Mm])?".to_owned(),
         r"\d{4}-[01]\d-[0-3]\d".to_owned(),
         r"[0-2]\d:[0-5]\d:[0-5]\d".to_owned(),
-        format!(r"\b(?:(?:{WEEKDAYS})\s+)?(?:{MONTHS})\s+\d{{1,2}}\s+\d{{2}}:\d{{2}}:\d{{2}}\s+\d{{4}}"),
-        format!(r"\b(?:(?:{WEEKDAYS}),\s+)?(?:0[1-9]|[1-2]?\d|3[01])\s+(?:{MONTHS})\s+(?:19\d{{2}}|[2-9]\d{{3}})\s+(?:2[0-3]|[0-1]\d):[0-5]\d(?::(?:60|[0-5]\d))?\s+(?:[-+]\d{{2}}[0-5]\d|(?:{ZONES}))"),
+        format!(
+            r"\b(?:(?:{WEEKDAYS})\s+)?(?:{MONTHS})\s+\d{{1,2}}\s+\d{{2}}:\d{{2}}:\d{{2}}\s+\d{{4}}"
+        ),
+        format!(
+            r"\b(?:(?:{WEEKDAYS}),\s+)?(?:0[1-9]|[1-2]?\d|3[01])\s+(?:{MONTHS})\s+(?:19\d{{2}}|[2-9]\d{{3}})\s+(?:2[0-3]|[0-1]\d):[0-5]\d(?::(?:60|[0-5]\d))?\s+(?:[-+]\d{{2}}[0-5]\d|(?:{ZONES}))"
+        ),
         // Sentry's pattern leaves the first dot unescaped; kept for identical matches.
         r"datetime.datetime\(.*?\)".to_owned(),
-    ]
-    .join("|");
+    ];
 
     let p = |name, source: String, check| Pattern {
         name,
@@ -89,7 +102,7 @@ fn patterns() -> Vec<Pattern> {
         source,
         check,
     };
-    vec![
+    let mut entries = vec![
         p(
             "email",
             r"[a-zA-Z0-9.!#$%\&'*+/=?\^_`{|}\~\-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*".to_owned(),
@@ -120,12 +133,16 @@ fn patterns() -> Vec<Pattern> {
         ),
         p("sha1", r"\b[0-9a-fA-F]{40}\b".to_owned(), Check::None),
         p("md5", r"\b[0-9a-fA-F]{32}\b".to_owned(), Check::None),
-        p("date", format!("(?:{date})"), Check::None),
-        p(
-            "duration",
-            r"\b\d+ms|\d+(?:\.\d+)?s\b".to_owned(),
-            Check::None,
-        ),
+    ];
+    // Alternatives of one Sentry pattern become consecutive entries, so each entry knows
+    // whether it starts with `\b` (leftmost-first alternation is associative).
+    entries.extend(
+        date.into_iter()
+            .map(|source| p("date", source, Check::None)),
+    );
+    entries.extend([
+        p("duration", r"\b\d+ms".to_owned(), Check::None),
+        p("duration", r"\d+(?:\.\d+)?s\b".to_owned(), Check::None),
         p(
             "swift_txn_id",
             r"\btx[0-9a-f]{21}-[0-9a-f]{10}\S*".to_owned(),
@@ -139,8 +156,10 @@ fn patterns() -> Vec<Pattern> {
             r"\b[0-9a-f]{7}\b".to_owned(),
             Check::HasDigitAndLetter,
         ),
-        p("float", r"-\d+\.\d+\b|\b\d+\.\d+\b".to_owned(), Check::None),
-        p("int", r"-\d+\b|\b\d+\b".to_owned(), Check::None),
+        p("float", r"-\d+\.\d+\b".to_owned(), Check::None),
+        p("float", r"\b\d+\.\d+\b".to_owned(), Check::None),
+        p("int", r"-\d+\b".to_owned(), Check::None),
+        p("int", r"\b\d+\b".to_owned(), Check::None),
         p(
             "quoted_str",
             r#"'[^']+'|"[^"]+""#.to_owned(),
@@ -151,20 +170,25 @@ fn patterns() -> Vec<Pattern> {
             "True|true|False|false".to_owned(),
             Check::AfterEquals,
         ),
-    ]
+    ]);
+    entries
 }
 
-/// The compiled parameterizer: one combined regex for scanning and one anchored regex per
-/// pattern for retrying at a position after a rejected match.
+/// The compiled parameterizer: one combined regex that finds where the next match may start,
+/// and one anchored regex per pattern that decides which pattern matches there and how far.
+/// (Asking the combined regex for capture groups instead would run a capture engine over its
+/// thousands of states for every match.)
 struct Parameterizer {
     patterns: Vec<Pattern>,
     combined: Regex,
     anchored: Vec<Regex>,
+    /// The anchored regexes as one set: one pass tells which patterns can match at a position.
+    anchored_set: RegexSet,
 }
 
-/// Regex source of one pattern as a capture group; IPv6 also consumes the character its
-/// negative look-ahead inspected, outside the group.
-fn group_source(pattern: &Pattern) -> String {
+/// Regex source of one pattern; IPv6 also consumes the character its negative look-ahead
+/// inspected, after the group that spans the real match.
+fn source_with_lookahead(pattern: &Pattern) -> String {
     match pattern.check {
         Check::Ipv6 => format!("(?:({})(?:[^0-9a-zA-Z]|$))", pattern.source),
         _ => format!("({})", pattern.source),
@@ -173,43 +197,82 @@ fn group_source(pattern: &Pattern) -> String {
 
 static PARAMETERIZER: LazyLock<Parameterizer> = LazyLock::new(|| {
     let patterns = patterns();
-    let combined_source: Vec<String> = patterns.iter().map(group_source).collect();
     let build = |source: &str| {
         // The sources are constants; the unit tests compile them.
         Regex::new(source)
             .unwrap_or_else(|e| panic!("parameterization regex does not compile: {e}"))
     };
-    let combined = build(&combined_source.join("|"));
-    let anchored = patterns
+    let alternatives: Vec<String> = patterns.iter().map(source_with_lookahead).collect();
+    let combined = build(&alternatives.join("|"));
+    let anchored_sources: Vec<String> = patterns
         .iter()
-        .map(|p| build(&format!("^{}", group_source(p))))
+        .map(|pattern| {
+            // The leading `\b` is checked on the full text instead: on a suffix it would see
+            // the suffix start as the start of the text.
+            let source = pattern
+                .source
+                .strip_prefix(r"\b")
+                .unwrap_or(&pattern.source);
+            let unbounded = Pattern {
+                name: pattern.name,
+                source: source.to_owned(),
+                check: pattern.check,
+                leading_boundary: false,
+            };
+            format!("^{}", source_with_lookahead(&unbounded))
+        })
         .collect();
+    let anchored = anchored_sources
+        .iter()
+        .map(|source| build(source))
+        .collect();
+    let anchored_set = RegexSet::new(&anchored_sources)
+        .unwrap_or_else(|e| panic!("parameterization regex set does not compile: {e}"));
     Parameterizer {
         patterns,
         combined,
         anchored,
+        anchored_set,
     }
 });
 
 impl Parameterizer {
-    /// Returns the pattern index and span of the match at `start` of pattern `index` or a later
-    /// one, skipping matches their checks reject.
-    fn match_at(&self, text: &str, start: usize, first: usize) -> Option<(usize, usize)> {
-        for index in first..self.patterns.len() {
-            let pattern = &self.patterns[index];
-            if pattern.leading_boundary && !is_word_boundary(text, start) {
+    /// Returns the first pattern (in list order) that matches at `start`, and where its match
+    /// ends.
+    ///
+    /// Each pattern runs anchored on `text[start..]`, which loses only the left context: the
+    /// leading `\b` (checked here on the full text instead) and the look-behinds, which the
+    /// checks read from `text`.
+    fn match_at(
+        &self,
+        text: &str,
+        start: usize,
+        candidates: &mut [bool],
+    ) -> Option<(usize, usize)> {
+        let rest = &text[start..];
+        candidates.fill(false);
+        if !self.anchored_set.matches_read_at(candidates, rest, 0) {
+            return None;
+        }
+        let boundary = is_word_boundary(text, start);
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            if !candidates[index] || (pattern.leading_boundary && !boundary) {
                 continue;
             }
             let regex = &self.anchored[index];
-            let mut own = regex.capture_locations();
-            if regex.captures_read(&mut own, &text[start..]).is_none() {
-                continue;
-            }
-            if let Some((s, e)) = own.get(1) {
-                debug_assert_eq!(s, 0);
-                if check(pattern.check, text, start, start + e) {
-                    return Some((index, start + e));
-                }
+            let end = if pattern.check == Check::Ipv6 {
+                let mut locations = regex.capture_locations();
+                regex
+                    .captures_read(&mut locations, rest)
+                    .and(locations.get(1))
+                    .map(|(_, e)| e)
+            } else {
+                regex.find(rest).map(|m| m.end())
+            };
+            if let Some(end) = end
+                && check(pattern.check, text, start, start + end)
+            {
+                return Some((index, start + end));
             }
         }
         None
@@ -217,28 +280,15 @@ impl Parameterizer {
 
     fn parameterize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut locs = self.combined.capture_locations();
+        let mut candidates = vec![false; self.patterns.len()];
         let mut pos = 0;
         let mut copied = 0;
         while pos <= text.len() {
-            if self
-                .combined
-                .captures_read_at(&mut locs, text, pos)
-                .is_none()
-            {
-                break;
-            }
-            let Some((index, start, end)) =
-                (1..locs.len()).find_map(|group| locs.get(group).map(|(s, e)| (group - 1, s, e)))
-            else {
+            let Some(candidate) = self.combined.find_at(text, pos) else {
                 break;
             };
-            let accepted = if check(self.patterns[index].check, text, start, end) {
-                Some((index, end))
-            } else {
-                self.match_at(text, start, index + 1)
-            };
-            match accepted {
+            let start = candidate.start();
+            match self.match_at(text, start, &mut candidates) {
                 Some((index, end)) => {
                     out.push_str(&text[copied..start]);
                     out.push('<');
@@ -247,7 +297,11 @@ impl Parameterizer {
                     copied = end;
                     pos = end;
                 }
-                None => pos = start + text[start..].chars().next().map_or(1, char::len_utf8),
+                // The combined regex ignores the look-arounds, so it may stop where no pattern
+                // really matches; scanning goes on from the next character.
+                None => {
+                    pos = start + text[start..].chars().next().map_or(1, char::len_utf8);
+                }
             }
         }
         out.push_str(&text[copied..]);
@@ -421,6 +475,9 @@ mod tests {
             "x=<quoted_str> y=<quoted_str> z=<bool>",
         );
         check("a=true.com", "a=<hostname>");
+        check("x_-b.com", "x_<hostname>");
+        check("abc10s", "abc<duration>");
+        check("x1.5", "x1.<int>");
     }
 
     #[test]

@@ -109,7 +109,7 @@ fn hostname_report(
     view: &EventView<'_>,
     key: &str,
     legacy: &str,
-    salt: &str,
+    salt: &'static str,
 ) -> Option<ComponentsByVariant> {
     let report = interface(view.raw, key, legacy)?;
     let hostname = match str_field(report, "hostname") {

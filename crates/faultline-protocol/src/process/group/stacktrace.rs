@@ -4,8 +4,8 @@
 
 use super::component::Component;
 use super::enhancements::{
-    ExceptionData, Family, FrameContribution, MatchFrame, UpdaterMatches, match_updaters,
-    update_contributions,
+    ExceptionData, Family, FrameContribution, MatchFrame, RuleFrames, UpdaterMatches,
+    match_updaters, update_contributions,
 };
 use super::frame::{frame_component, has_url_origin};
 use super::rules::CompiledRules;
@@ -36,9 +36,11 @@ pub fn match_frame(frame: &Frame<'_>, event_platform: Option<&str>) -> MatchFram
     }
 }
 
-/// Builds the app and system stack-trace components for normalized frames.
+/// Builds the app and system stack-trace components for normalized frames; `rule_frames` are
+/// the frames as normalization's rules saw them (computed here if absent).
 pub fn stacktrace_variants(
     frames: &[Frame<'_>],
+    rule_frames: Option<&RuleFrames>,
     event_platform: Option<&str>,
     exception: &ExceptionData<'_>,
     rules: &CompiledRules,
@@ -52,17 +54,27 @@ pub fn stacktrace_variants(
             components[i].switch_off("ignored due to recursion");
         }
     }
-    let match_frames: Vec<MatchFrame> = frames
-        .iter()
-        .map(|frame| match_frame(frame, event_platform))
-        .collect();
-    let matches = match_updaters(&rules.stacktrace_rules(), &match_frames, exception);
+    let chain = rules.stacktrace_rules();
+    let computed;
+    let rule_frames = match rule_frames {
+        Some(rule_frames) => rule_frames,
+        None => {
+            let match_frames = frames
+                .iter()
+                .map(|frame| match_frame(frame, event_platform))
+                .collect();
+            computed = RuleFrames::new(&chain, match_frames);
+            &computed
+        }
+    };
+    let matches = match_updaters(&chain, rule_frames, exception);
+    let match_frames = &rule_frames.frames;
 
     let mut app = assemble(
         Variant::App,
         frames,
         components.clone(),
-        &match_frames,
+        match_frames,
         event_platform,
         &matches,
     );
@@ -70,7 +82,7 @@ pub fn stacktrace_variants(
         Variant::System,
         frames,
         components,
-        &match_frames,
+        match_frames,
         event_platform,
         &matches,
     );
@@ -203,7 +215,13 @@ mod tests {
             enhancements: enhancements.to_owned(),
             fingerprinting: String::new(),
         });
-        let v = stacktrace_variants(&frames, Some(platform), &ExceptionData::default(), &rules);
+        let v = stacktrace_variants(
+            &frames,
+            None,
+            Some(platform),
+            &ExceptionData::default(),
+            &rules,
+        );
         let own = |c: &Component| {
             c.contributing_values()
                 .into_iter()

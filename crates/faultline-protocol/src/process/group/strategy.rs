@@ -50,7 +50,13 @@ pub fn component_variants(view: &EventView<'_>, rules: &CompiledRules) -> Compon
     push("exception", exception, true);
     push("threads", threads_strategy(view, rules), true);
     let stacktrace = view.stacktrace.as_ref().map(|frames| {
-        let variants = stacktrace_variants(frames, view.platform, &Default::default(), rules);
+        let variants = stacktrace_variants(
+            frames,
+            view.stacktrace_rule_frames.as_ref(),
+            view.platform,
+            &Default::default(),
+            rules,
+        );
         vec![
             (VariantName::App, variants.app),
             (VariantName::System, variants.system),
@@ -166,5 +172,65 @@ fn remove_non_stacktrace_variants(components: &mut ComponentsByVariant) {
                 "ignored because this variant does not have a contributing stacktrace, but {suffix}"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::group::normalize::normalize_for_grouping;
+    use crate::process::group::rules::GroupingRules;
+    use serde_json::{Value, json};
+
+    /// Returns (variant, contributes, hint) of every root after normalization.
+    fn roots(event: Value) -> Vec<(&'static str, bool, Option<String>)> {
+        let rules = CompiledRules::new(&GroupingRules::default());
+        let mut view = EventView::new(&event);
+        normalize_for_grouping(&mut view, &rules);
+        component_variants(&view, &rules)
+            .roots
+            .into_iter()
+            .map(|(variant, root)| (variant.as_str(), root.contributes, root.hint))
+            .collect()
+    }
+
+    #[test]
+    fn app_does_not_fall_back_to_type_and_value_when_system_has_frames() {
+        let event = json!({"exception": {"values": [{"type": "E", "value": "v",
+            "stacktrace": {"frames": [{"function": "lib", "in_app": false}]}}]}});
+        let roots = roots(event);
+        assert_eq!(roots[0].0, "app");
+        assert!(!roots[0].1);
+        assert!(roots[1].1, "system contributes");
+    }
+
+    #[test]
+    fn system_identical_to_app_does_not_contribute() {
+        let event = json!({"exception": {"values": [{"type": "E", "value": "v",
+            "stacktrace": {"frames": [{"function": "main", "in_app": true}]}}]}});
+        let roots = roots(event);
+        assert_eq!((roots[0].0, roots[0].1), ("app", true));
+        assert_eq!((roots[1].0, roots[1].1), ("system", false));
+    }
+
+    #[test]
+    fn exception_takes_precedence_over_threads_and_message() {
+        let event = json!({
+            "message": "hello",
+            "exception": {"values": [{"type": "E", "value": "v"}]},
+            "threads": {"values": [{"crashed": true, "stacktrace": {"frames": [{"function": "t", "in_app": true}]}}]},
+        });
+        let roots = roots(event);
+        let default = roots.iter().find(|(name, _, _)| *name == "default");
+        assert_eq!(
+            default.map(|(_, c, h)| (*c, h.as_deref())),
+            Some((false, Some("exception of app takes precedence")))
+        );
+        let system = roots.iter().find(|(name, _, _)| *name == "system");
+        assert_eq!(
+            system.map(|(_, c, _)| *c),
+            Some(false),
+            "threads are switched off"
+        );
     }
 }

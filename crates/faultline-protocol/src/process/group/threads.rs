@@ -42,7 +42,13 @@ fn thread_components(
         component.switch_off("ignored because thread has no stacktrace");
         return vec![(VariantName::App, component)];
     };
-    let variants = stacktrace_variants(frames, view.platform, &ExceptionData::default(), rules);
+    let variants = stacktrace_variants(
+        frames,
+        thread.rule_frames.as_ref(),
+        view.platform,
+        &ExceptionData::default(),
+        rules,
+    );
     vec![
         (
             VariantName::App,

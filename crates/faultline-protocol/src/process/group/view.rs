@@ -6,13 +6,14 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::enhancements::RuleFrames;
 use super::input::{bool_field, int_field, interface, present, str_field, values_list};
 
 /// Upper bound on exceptions read from one event; SDKs send a handful, this guards the
 /// quadratic parts of exception-group filtering against hostile payloads.
 pub const EXCEPTIONS_MAX: usize = 256;
 
-/// Upper bound on frames read from one stack trace (Relay trims to a few hundred already).
+/// Upper bound on frames read from one stack trace; SDKs send at most a few hundred.
 pub const FRAMES_MAX: usize = 1024;
 
 /// Upper bound on threads read from one event.
@@ -87,19 +88,29 @@ impl<'a> Frame<'a> {
 /// Reads the frames of a stack-trace object; `None` when it has no frames, which Relay treats
 /// as no stack trace at all.
 pub fn read_frames(stacktrace: Option<&Value>) -> Option<Vec<Frame<'_>>> {
-    let frames = present(stacktrace)?.get("frames")?.as_array()?;
-    let frames: Vec<Frame<'_>> = frames
-        .iter()
-        .filter(|frame| frame.is_object())
-        .take(FRAMES_MAX)
-        .map(Frame::from_json)
-        .collect();
+    let raw = present(stacktrace)?.get("frames")?.as_array()?;
+    // Beyond the limit the outermost callers go: the frames nearest the crash group best.
+    let skip = raw.len().saturating_sub(FRAMES_MAX);
+    let mut frames = Vec::with_capacity(raw.len() - skip);
+    frames.extend(
+        raw[skip..]
+            .iter()
+            .filter(|frame| frame.is_object())
+            .map(Frame::from_json),
+    );
     if frames.is_empty() {
         None
     } else {
         Some(frames)
     }
 }
+
+/// One stack trace borrowed for normalization: owning exception index, frames, rule frames.
+pub type StacktraceMut<'v, 'a> = (
+    Option<usize>,
+    &'v mut Vec<Frame<'a>>,
+    &'v mut Option<RuleFrames>,
+);
 
 /// The mechanism fields grouping reads.
 #[derive(Debug, Clone, Default)]
@@ -159,6 +170,8 @@ pub struct Exception<'a> {
     pub mechanism: Mechanism<'a>,
     /// `None` when the exception has no stack trace (or one without frames).
     pub frames: Option<Vec<Frame<'a>>>,
+    /// The frames as stack-trace rules saw them during normalization.
+    pub rule_frames: Option<RuleFrames>,
 }
 
 impl<'a> Exception<'a> {
@@ -169,6 +182,7 @@ impl<'a> Exception<'a> {
             module: str_field(exception, "module"),
             mechanism: Mechanism::from_json(exception.get("mechanism")),
             frames: read_frames(exception.get("stacktrace")),
+            rule_frames: None,
         }
     }
 }
@@ -179,6 +193,8 @@ pub struct Thread<'a> {
     pub crashed: bool,
     pub current: bool,
     pub frames: Option<Vec<Frame<'a>>>,
+    /// The frames as stack-trace rules saw them during normalization.
+    pub rule_frames: Option<RuleFrames>,
 }
 
 /// The parts of an event that grouping strategies read.
@@ -189,6 +205,8 @@ pub struct EventView<'a> {
     pub exceptions: Vec<Exception<'a>>,
     /// The top-level stack trace's frames, if it has any.
     pub stacktrace: Option<Vec<Frame<'a>>>,
+    /// The top-level frames as stack-trace rules saw them during normalization.
+    pub stacktrace_rule_frames: Option<RuleFrames>,
     /// The threads, if the event has a `threads` interface.
     pub threads: Option<Vec<Thread<'a>>>,
 }
@@ -196,10 +214,12 @@ pub struct EventView<'a> {
 impl<'a> EventView<'a> {
     /// Reads the view from event JSON.
     pub fn new(event: &'a Value) -> EventView<'a> {
-        let exceptions = values_list(interface(event, "exception", "sentry.interfaces.Exception"))
-            .into_iter()
-            .take(EXCEPTIONS_MAX)
-            .map(Exception::from_json)
+        let exceptions = values_list(interface(event, "exception", "sentry.interfaces.Exception"));
+        // The last exception is the one raised; beyond the limit the oldest causes go.
+        let skip = exceptions.len().saturating_sub(EXCEPTIONS_MAX);
+        let exceptions = exceptions[skip..]
+            .iter()
+            .map(|e| Exception::from_json(e))
             .collect();
         let threads = interface(event, "threads", "sentry.interfaces.Threads").map(|threads| {
             values_list(Some(threads))
@@ -209,6 +229,7 @@ impl<'a> EventView<'a> {
                     crashed: bool_field(thread, "crashed").unwrap_or(false),
                     current: bool_field(thread, "current").unwrap_or(false),
                     frames: read_frames(thread.get("stacktrace")),
+                    rule_frames: None,
                 })
                 .collect()
         });
@@ -221,24 +242,26 @@ impl<'a> EventView<'a> {
                 "stacktrace",
                 "sentry.interfaces.Stacktrace",
             )),
+            stacktrace_rule_frames: None,
             threads,
         }
     }
 
-    /// Returns every stack trace's frames mutably, with the exception owning it (if any).
-    pub fn stacktraces_mut(&mut self) -> Vec<(Option<usize>, &mut Vec<Frame<'a>>)> {
+    /// Returns every stack trace mutably: the exception owning it (if any), its frames and the
+    /// slot for the frames as rules see them.
+    pub fn stacktraces_mut(&mut self) -> Vec<StacktraceMut<'_, 'a>> {
         let mut all = Vec::new();
         for (index, exception) in self.exceptions.iter_mut().enumerate() {
             if let Some(frames) = exception.frames.as_mut() {
-                all.push((Some(index), frames));
+                all.push((Some(index), frames, &mut exception.rule_frames));
             }
         }
         if let Some(frames) = self.stacktrace.as_mut() {
-            all.push((None, frames));
+            all.push((None, frames, &mut self.stacktrace_rule_frames));
         }
         for thread in self.threads.iter_mut().flatten() {
             if let Some(frames) = thread.frames.as_mut() {
-                all.push((None, frames));
+                all.push((None, frames, &mut thread.rule_frames));
             }
         }
         all
@@ -296,6 +319,44 @@ mod tests {
         let view = EventView::new(&event);
         let present: Vec<bool> = view.exceptions.iter().map(|e| e.frames.is_some()).collect();
         assert_eq!(present, [false, false, true]);
+    }
+
+    #[test]
+    fn frames_beyond_the_limit_drop_the_outermost_callers() {
+        let frames: Vec<Value> = (0..FRAMES_MAX + 1).map(|i| json!({"lineno": i})).collect();
+        let event = json!({"stacktrace": {"frames": frames}});
+        let view = EventView::new(&event);
+        let read = view.stacktrace.as_deref().unwrap_or_default();
+        assert_eq!(read.len(), FRAMES_MAX);
+        assert_eq!(read[0].lineno, Some(&json!(1)));
+        let at_max = json!({"stacktrace": {"frames": vec![json!({}); FRAMES_MAX]}});
+        assert_eq!(
+            EventView::new(&at_max).stacktrace.map(|f| f.len()),
+            Some(FRAMES_MAX)
+        );
+    }
+
+    #[test]
+    fn exceptions_and_threads_are_capped() {
+        let chain = |n: usize| json!({"exception": {"values": (0..n).map(|i| json!({"type": i.to_string()})).collect::<Vec<_>>()}});
+        let at_max = chain(EXCEPTIONS_MAX);
+        assert_eq!(EventView::new(&at_max).exceptions.len(), EXCEPTIONS_MAX);
+        let over = chain(EXCEPTIONS_MAX + 1);
+        let view = EventView::new(&over);
+        assert_eq!(view.exceptions.len(), EXCEPTIONS_MAX);
+        assert_eq!(view.exceptions[0].ty, Some("1"));
+
+        let threads = |n: usize| json!({"threads": {"values": vec![json!({"crashed": false}); n]}});
+        let at_max = threads(THREADS_MAX);
+        assert_eq!(
+            EventView::new(&at_max).threads.map(|t| t.len()),
+            Some(THREADS_MAX)
+        );
+        let over = threads(THREADS_MAX + 1);
+        assert_eq!(
+            EventView::new(&over).threads.map(|t| t.len()),
+            Some(THREADS_MAX)
+        );
     }
 
     #[test]

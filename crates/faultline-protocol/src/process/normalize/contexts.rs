@@ -46,6 +46,10 @@ fn normalize_trace(trace: &mut Map<String, Value>, key: &str, errors: &mut Proce
         let Some(value) = trace.get(field) else {
             continue;
         };
+        // SDKs almost always send canonical ids: those are kept without a copy.
+        if value.as_str().is_some_and(|id| is_canonical_hex(id, len)) {
+            continue;
+        }
         match value.as_str().and_then(|id| hex_id(id, len)) {
             Some(id) => {
                 trace.insert(field.to_owned(), Value::String(id));
@@ -65,6 +69,14 @@ fn normalize_trace(trace: &mut Map<String, Value>, key: &str, errors: &mut Proce
     if !trace.get("status").is_some_and(Value::is_string) {
         trace.insert("status".to_owned(), Value::String("unknown".to_owned()));
     }
+}
+
+fn is_canonical_hex(id: &str, len: usize) -> bool {
+    id.len() == len
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && id.bytes().any(|b| b != b'0')
 }
 
 /// Sets `field` to `"{name} {version}"` (or the name alone) when it is missing: the value the

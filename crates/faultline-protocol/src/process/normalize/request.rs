@@ -154,7 +154,7 @@ fn headers(
             Ok(list) => list
                 .pairs
                 .into_iter()
-                .filter_map(|(name, value)| Some((title_case(&name), header_value(value)?)))
+                .filter_map(|(name, value)| Some((title_case(name), header_value(value)?)))
                 .collect(),
             Err(reason) => {
                 errors.invalid("request.headers", reason, None);
@@ -201,8 +201,15 @@ fn header_value(value: Value) -> Option<Value> {
 }
 
 /// Returns a header name with each dash-separated word capitalized (`user-agent` →
-/// `User-Agent`), the form Relay stores.
-fn title_case(name: &str) -> String {
+/// `User-Agent`), the form Relay stores. A name already in that form is returned as is.
+fn title_case(name: String) -> String {
+    let is_title_case = name.split('-').all(|word| {
+        let mut chars = word.chars();
+        chars.next().is_none_or(|first| !first.is_lowercase()) && chars.all(|c| !c.is_uppercase())
+    });
+    if is_title_case && name.trim().len() == name.len() {
+        return name;
+    }
     let mut out = String::with_capacity(name.len());
     for (i, word) in name.trim().split('-').enumerate() {
         if i > 0 {

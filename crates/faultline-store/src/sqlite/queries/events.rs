@@ -42,7 +42,44 @@ pub(crate) fn event(
     event_id: &str,
 ) -> Result<Option<StoredEvent>, StoreError> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE project_id = ?1 AND event_id = ?2");
-    optional(conn, &sql, (project_id, event_id), event_from_row)
+    if let Some(event) = optional(conn, &sql, (project_id, event_id), event_from_row)? {
+        return Ok(Some(event));
+    }
+    // Sentry's event endpoint serves transactions too; they live in their own table.
+    optional(
+        conn,
+        "SELECT project_id, event_id, timestamp, received, platform, environment, release,
+                transaction_name, trace_id, payload
+         FROM transactions WHERE project_id = ?1 AND event_id = ?2",
+        (project_id, event_id),
+        transaction_from_row,
+    )
+}
+
+fn transaction_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
+    let payload: Vec<u8> = row.get(9)?;
+    let payload = decompress_json(&payload)?;
+    let text = |key: &str| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let transaction: Option<String> = row.get(7)?;
+    Ok(StoredEvent {
+        project_id: row.get(0)?,
+        event_id: row.get(1)?,
+        issue_id: None,
+        event_type: "transaction".to_owned(),
+        timestamp: from_micros(row.get(2)?)?,
+        received_at: from_micros(row.get(3)?)?,
+        level: text("level").unwrap_or_else(|| "info".to_owned()),
+        platform: row.get(4)?,
+        environment: row.get(5)?,
+        release: row.get(6)?,
+        title: transaction.clone().unwrap_or_default(),
+        transaction,
+        trace_id: row.get(8)?,
+        culprit: text("culprit").unwrap_or_default(),
+        user_ident: None,
+        primary_hash: String::new(),
+        payload,
+    })
 }
 
 /// Returns an issue's newest events first (by event timestamp), at most `limit`.

@@ -227,3 +227,41 @@ async fn unknown_rows_are_none() {
     );
     assert!(t.store.project_by_id(404).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn issue_event_pages_are_clamped_at_their_max() {
+    let t = TestStore::new().await;
+    let max = crate::limits::EVENT_PAGE_LIMIT_MAX;
+    let ops: Vec<WriteOp> = (1..=max as u32 + 1)
+        .map(|n| WriteOp::Event {
+            project_id: t.project_id,
+            event: error_event(n, &["same"]),
+        })
+        .collect();
+    t.store.write(ops).await.unwrap();
+    let issue_id = t.issue_of(1).await;
+    assert_eq!(
+        t.store.issue_events(issue_id, max).await.unwrap().len(),
+        max
+    );
+    assert_eq!(
+        t.store.issue_events(issue_id, max + 1).await.unwrap().len(),
+        max
+    );
+}
+
+#[tokio::test]
+async fn more_concurrent_reads_than_connections_all_complete() {
+    let t = TestStore::new().await;
+    t.write_event(error_event(1, &["h"])).await;
+    let reads: Vec<_> = (0..crate::limits::READ_CONNECTIONS_MAX * 3)
+        .map(|_| {
+            let store = t.store.clone();
+            let project_id = t.project_id;
+            tokio::spawn(async move { store.event(project_id, &event_id(1)).await })
+        })
+        .collect();
+    for read in reads {
+        assert!(read.await.unwrap().unwrap().is_some());
+    }
+}

@@ -6,8 +6,8 @@
 //! earlier one. Within one rule every frame is matched first and only then changed, so a rule
 //! never sees its own changes.
 
-use super::Enhancements;
 use super::rule::{Action, ExceptionData, FlagKind, MatchFrame, Range, Rule};
+use super::{Enhancements, RuleFrames};
 
 /// The contribution state of one frame component while rules are applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,13 +27,12 @@ pub struct StacktraceVerdict {
 /// Applies the `+app`/`-app` and `category=` actions of every matching rule to the frames.
 pub fn apply_modifications(
     chain: &[&Enhancements],
-    frames: &mut [MatchFrame],
+    rule_frames: &mut RuleFrames,
     exception: &ExceptionData<'_>,
 ) {
+    let RuleFrames { frames, hits } = rule_frames;
     let mut matching = Vec::with_capacity(frames.len());
-    for enhancements in chain {
-        // The indexed fields do not change while rules run (only `in_app` and `category` do).
-        let hits = enhancements.hits(frames);
+    for (enhancements, hits) in chain.iter().zip(hits.iter()) {
         for rule in enhancements
             .rules()
             .iter()
@@ -42,8 +41,7 @@ pub fn apply_modifications(
             if !rule.matches_exception(exception) {
                 continue;
             }
-            matching
-                .extend((0..frames.len()).filter(|&idx| rule.matches_frame(frames, &hits, idx)));
+            matching.extend((0..frames.len()).filter(|&idx| rule.matches_frame(frames, hits, idx)));
             for idx in matching.drain(..) {
                 apply_modification(rule, frames, idx);
             }
@@ -83,12 +81,12 @@ pub struct UpdaterMatches<'r> {
 /// Finds, in order, every contribution rule matching the frames.
 pub fn match_updaters<'r>(
     chain: &[&'r Enhancements],
-    frames: &[MatchFrame],
+    rule_frames: &RuleFrames,
     exception: &ExceptionData<'_>,
 ) -> UpdaterMatches<'r> {
+    let frames = &rule_frames.frames;
     let mut matches = Vec::new();
-    for enhancements in chain {
-        let hits = enhancements.hits(frames);
+    for (enhancements, hits) in chain.iter().zip(&rule_frames.hits) {
         for rule in enhancements
             .rules()
             .iter()
@@ -98,7 +96,7 @@ pub fn match_updaters<'r>(
                 continue;
             }
             let matched: Vec<usize> = (0..frames.len())
-                .filter(|&idx| rule.matches_frame(frames, &hits, idx))
+                .filter(|&idx| rule.matches_frame(frames, hits, idx))
                 .collect();
             if !matched.is_empty() {
                 matches.push((rule, matched));
@@ -233,6 +231,29 @@ mod tests {
         enhancements
     }
 
+    /// Runs both passes over native frames named by `functions`; returns the modified frames,
+    /// which frames contribute, and the stack-trace verdict.
+    fn run(
+        rules: &Enhancements,
+        functions: &[&str],
+        exception: ExceptionData<'_>,
+    ) -> (Vec<MatchFrame>, Vec<bool>, bool) {
+        let frames = functions.iter().map(|f| native(f)).collect();
+        let mut rule_frames = RuleFrames::new(&[rules], frames);
+        apply_modifications(&[rules], &mut rule_frames, &exception);
+        let mut components = vec![
+            FrameContribution {
+                contributes: true,
+                hint: None
+            };
+            functions.len()
+        ];
+        let matches = match_updaters(&[rules], &rule_frames, &exception);
+        let verdict = update_contributions(&matches, &rule_frames.frames, &mut components);
+        let contributes = components.iter().map(|c| c.contributes).collect();
+        (rule_frames.frames, contributes, verdict.contributes)
+    }
+
     #[test]
     fn category_context_marks_std_called_by_std() {
         let rules = rules(
@@ -240,112 +261,59 @@ mod tests {
              [ category:std ] | family:native category:std category=internals\n\
              family:native category:internals -group",
         );
-        let mut frames = vec![
-            native("_main"),
-            native("std::rt::lang_start"),
-            native("std::rt::lang_start_internal"),
-        ];
-        apply_modifications(&[&rules], &mut frames, &ExceptionData::default());
+        let (frames, contributes, verdict) = run(
+            &rules,
+            &[
+                "_main",
+                "std::rt::lang_start",
+                "std::rt::lang_start_internal",
+            ],
+            ExceptionData::default(),
+        );
         assert_eq!(frames[1].category.as_deref(), Some("std"));
         assert_eq!(frames[2].category.as_deref(), Some("internals"));
         assert_eq!(frames[1].in_app, Some(false));
-
-        let mut components = vec![
-            FrameContribution {
-                contributes: true,
-                hint: None
-            };
-            3
-        ];
-        let verdict = update_contributions(
-            &match_updaters(&[&rules], &frames, &ExceptionData::default()),
-            &frames,
-            &mut components,
-        );
-        assert!(verdict.contributes);
-        let contributes: Vec<bool> = components.iter().map(|c| c.contributes).collect();
         assert_eq!(contributes, [true, true, false]);
+        assert!(verdict);
     }
 
     #[test]
     fn ranges_apply_up_and_down() {
         let rules = rules("function:b ^-group\nfunction:d v+app");
-        let mut frames: Vec<MatchFrame> = ["a", "b", "c", "d"].into_iter().map(native).collect();
-        apply_modifications(&[&rules], &mut frames, &ExceptionData::default());
+        let (frames, contributes, _) = run(&rules, &["a", "b", "c", "d"], ExceptionData::default());
         let in_app: Vec<Option<bool>> = frames.iter().map(|f| f.in_app).collect();
         assert_eq!(in_app, [Some(true), Some(true), Some(true), None]);
-        let mut components = vec![
-            FrameContribution {
-                contributes: true,
-                hint: None
-            };
-            4
-        ];
-        update_contributions(
-            &match_updaters(&[&rules], &frames, &ExceptionData::default()),
-            &frames,
-            &mut components,
-        );
-        let contributes: Vec<bool> = components.iter().map(|c| c.contributes).collect();
         assert_eq!(contributes, [true, true, false, false]);
     }
 
     #[test]
     fn max_and_min_frames() {
-        let max = rules("function:* max-frames=2");
-        let frames: Vec<MatchFrame> = ["a", "b", "c"].into_iter().map(native).collect();
-        let mut components = vec![
-            FrameContribution {
-                contributes: true,
-                hint: None
-            };
-            3
-        ];
-        update_contributions(
-            &match_updaters(&[&max], &frames, &ExceptionData::default()),
-            &frames,
-            &mut components,
+        let (_, contributes, _) = run(
+            &rules("function:* max-frames=2"),
+            &["a", "b", "c"],
+            ExceptionData::default(),
         );
-        let contributes: Vec<bool> = components.iter().map(|c| c.contributes).collect();
         assert_eq!(contributes, [false, true, true]);
-
-        let min = rules("function:* min-frames=4");
-        let mut components = vec![
-            FrameContribution {
-                contributes: true,
-                hint: None
-            };
-            3
-        ];
-        let verdict = update_contributions(
-            &match_updaters(&[&min], &frames, &ExceptionData::default()),
-            &frames,
-            &mut components,
+        let (_, _, verdict) = run(
+            &rules("function:* min-frames=4"),
+            &["a", "b", "c"],
+            ExceptionData::default(),
         );
-        assert!(!verdict.contributes);
+        assert!(!verdict);
     }
 
     #[test]
     fn exception_matchers_gate_the_rule() {
         let rules = rules("error.type:Foo function:a -app");
-        let mut frames = vec![native("a")];
-        apply_modifications(
-            &[&rules],
-            &mut frames,
-            &ExceptionData {
-                ty: Some("Bar"),
-                ..ExceptionData::default()
-            },
-        );
-        assert_eq!(frames[0].in_app, None);
-        apply_modifications(
-            &[&rules],
-            &mut frames,
-            &ExceptionData {
-                ty: Some("Foo"),
-                ..ExceptionData::default()
-            },
-        );
-        assert_eq!(frames[0].in_app, Some(false));
+        let bar = ExceptionData {
+            ty: Some("Bar"),
+            ..ExceptionData::default()
+        };
+        assert_eq!(run(&rules, &["a"], bar).0[0].in_app, None);
+        let foo = ExceptionData {
+            ty: Some("Foo"),
+            ..ExceptionData::default()
+        };
+        assert_eq!(run(&rules, &["a"], foo).0[0].in_app, Some(false));
     }
 }

@@ -26,20 +26,29 @@ fn field_index(field: FrameField) -> Option<usize> {
 #[derive(Debug, Clone, Default)]
 pub struct FieldIndex {
     sets: [Option<RegexSet>; 4],
+    /// Where each field's bits start in a [`FrameHits`]; the last entry is the total.
+    offsets: [usize; 5],
 }
 
-/// Which of the index's globs match one frame, per field.
+/// Which of the index's globs match one frame: one bit per glob, fields one after another.
 #[derive(Debug, Clone, Default)]
 pub struct FrameHits {
-    /// `None` when the index could not be built: matchers then evaluate their own regex.
-    bits: Option<[Vec<bool>; 4]>,
+    /// Empty when the index has no globs (or could not be built): matchers then evaluate
+    /// their own regex.
+    bits: Vec<bool>,
+    offsets: [usize; 5],
 }
 
 impl FrameHits {
     /// Returns whether the glob in `slot` of `field` matched, if the index knows.
     pub fn get(&self, field: FrameField, slot: usize) -> Option<bool> {
-        let bits = self.bits.as_ref()?;
-        bits[field_index(field)?].get(slot).copied()
+        let index = field_index(field)?;
+        let at = self.offsets[index] + slot;
+        if at < self.offsets[index + 1] {
+            self.bits.get(at).copied()
+        } else {
+            None
+        }
     }
 }
 
@@ -71,34 +80,39 @@ impl FieldIndex {
             rule.anchor = anchor;
         }
         let mut sets: [Option<RegexSet>; 4] = Default::default();
-        for (set, sources) in sets.iter_mut().zip(sources) {
+        let mut offsets = [0; 5];
+        for (index, sources) in sources.iter().enumerate() {
+            offsets[index + 1] = offsets[index] + sources.len();
             if sources.is_empty() {
                 continue;
             }
-            let built = RegexSetBuilder::new(&sources)
+            let built = RegexSetBuilder::new(sources)
                 .case_insensitive(true)
                 .dot_matches_new_line(true)
                 .size_limit(FIELD_SET_BYTES_MAX)
                 .build();
             match built {
-                Ok(built) => *set = Some(built),
+                Ok(built) => sets[index] = Some(built),
                 // Only absurdly large project rules get here; every matcher then falls back to
                 // its own regex.
                 Err(_) => return FieldIndex::default(),
             }
         }
-        FieldIndex { sets }
+        FieldIndex { sets, offsets }
     }
 
     /// Returns which globs match the frame.
     pub fn hits(&self, frame: &MatchFrame) -> FrameHits {
-        if self.sets.iter().all(Option::is_none) {
-            return FrameHits { bits: None };
+        let total = self.offsets[4];
+        let mut hits = FrameHits {
+            bits: vec![false; total],
+            offsets: self.offsets,
+        };
+        if total == 0 {
+            return hits;
         }
-        let mut bits: [Vec<bool>; 4] = Default::default();
-        for ((field, set), bits) in INDEXED_FIELDS.iter().zip(&self.sets).zip(bits.iter_mut()) {
+        for (index, (field, set)) in INDEXED_FIELDS.iter().zip(&self.sets).enumerate() {
             let Some(set) = set else { continue };
-            *bits = vec![false; set.len()];
             let value = match field {
                 FrameField::Function => Some(frame.function.as_str()),
                 FrameField::Module => frame.module.as_deref(),
@@ -107,6 +121,7 @@ impl FieldIndex {
                 FrameField::Category => None,
             };
             let Some(value) = value else { continue };
+            let bits = &mut hits.bits[self.offsets[index]..self.offsets[index + 1]];
             set.matches_read_at(bits, value, 0);
             // Path-like values are also tried with a leading slash (see `field_matches`).
             if matches!(field, FrameField::Path | FrameField::Package) && !value.starts_with('/') {
@@ -117,6 +132,6 @@ impl FieldIndex {
                 }
             }
         }
-        FrameHits { bits: Some(bits) }
+        hits
     }
 }

@@ -34,6 +34,27 @@ static BASE: LazyLock<Enhancements> = LazyLock::new(|| {
     enhancements
 });
 
+/// A stack trace's frames as rules see them, with every rule list's glob hits: computed once
+/// during normalization and reused by the contribution pass, since the fields the globs read do
+/// not change in between (only `in_app` and `category` do, and those are read directly).
+#[derive(Debug, Clone, Default)]
+pub struct RuleFrames {
+    pub frames: Vec<MatchFrame>,
+    /// One entry per rule list of the chain, in chain order.
+    pub hits: Vec<Vec<FrameHits>>,
+}
+
+impl RuleFrames {
+    /// Computes the glob hits of each rule list for the frames.
+    pub fn new(chain: &[&Enhancements], frames: Vec<MatchFrame>) -> RuleFrames {
+        let hits = chain
+            .iter()
+            .map(|enhancements| enhancements.hits(&frames))
+            .collect();
+        RuleFrames { frames, hits }
+    }
+}
+
 /// A parsed list of stack-trace rules.
 #[derive(Debug, Clone, Default)]
 pub struct Enhancements {

@@ -229,6 +229,24 @@ mod tests {
     }
 
     #[test]
+    fn client_fingerprints_are_capped() {
+        let entries =
+            |n: usize| json!({"fingerprint": (0..n).map(|i| i.to_string()).collect::<Vec<_>>()});
+        assert_eq!(
+            client_fingerprint(&entries(FINGERPRINT_ENTRIES_MAX)).len(),
+            FINGERPRINT_ENTRIES_MAX
+        );
+        assert_eq!(
+            client_fingerprint(&entries(FINGERPRINT_ENTRIES_MAX + 1)).len(),
+            FINGERPRINT_ENTRIES_MAX
+        );
+        assert_eq!(
+            client_fingerprint(&json!({"fingerprint": ["a", 1, null, {}]})),
+            ["a", "1"]
+        );
+    }
+
+    #[test]
     fn salted_values_replace_default_in_place() {
         let resolved = vec!["a".to_owned(), DEFAULT_VARIABLE.to_owned(), "b".to_owned()];
         assert_eq!(salted_values(&resolved, &["x", "y"]), ["a", "x", "y", "b"]);
