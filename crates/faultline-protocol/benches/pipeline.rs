@@ -9,10 +9,10 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use chrono::Utc;
-use divan::{black_box, Bencher};
+use divan::{Bencher, black_box};
 use faultline_protocol::envelope::Envelope;
-use faultline_protocol::process::group::{group, GroupingRules};
-use faultline_protocol::process::{process, EventItemKind, ProjectConfig, RequestMeta};
+use faultline_protocol::process::group::{GroupingRules, group};
+use faultline_protocol::process::{EventItemKind, ProjectConfig, RequestMeta, process};
 use serde_json::Value;
 
 fn main() {
@@ -21,7 +21,8 @@ fn main() {
 
 /// The workload envelopes, as sent by sentry-python (identity encoding).
 static ENVELOPES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/workload/envelopes");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/workload/envelopes");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -123,7 +124,10 @@ fn group_only(bencher: Bencher) {
 
 #[divan::bench]
 fn compress_payload_zstd(bencher: Bencher) {
-    let events: Vec<Vec<u8>> = EVENTS.iter().filter_map(|e| serde_json::to_vec(e).ok()).collect();
+    let events: Vec<Vec<u8>> = EVENTS
+        .iter()
+        .filter_map(|e| serde_json::to_vec(e).ok())
+        .collect();
     let mut i = 0;
     bencher.bench_local(|| {
         i = (i + 1) % events.len();

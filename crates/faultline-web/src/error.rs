@@ -1,8 +1,8 @@
 //! The one HTTP error type: each variant names its status; the body is `{"detail": ...}`.
 
+use axum::Json;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 /// An error answered to a client. Internal causes are logged, never sent.
@@ -22,7 +22,11 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// Rate limited: carries the `Retry-After` seconds and the `X-Sentry-Rate-Limits` value.
     #[error("{detail}")]
-    TooManyRequests { detail: String, retry_after_secs: u64, rate_limits: String },
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+        rate_limits: String,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error("internal server error")]
@@ -68,17 +72,28 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut response = (status, Json(json!({ "detail": self.to_string() }))).into_response();
-        if let ApiError::TooManyRequests { retry_after_secs, rate_limits, .. } = &self {
+        if let ApiError::TooManyRequests {
+            retry_after_secs,
+            rate_limits,
+            ..
+        } = &self
+        {
             let headers = response.headers_mut();
-            headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            headers.insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(*retry_after_secs),
+            );
             if let Ok(value) = HeaderValue::from_str(rate_limits) {
                 headers.insert(HeaderName::from_static("x-sentry-rate-limits"), value);
             }
         }
         if (status.is_client_error() || status.is_server_error())
-            && let Ok(value) = HeaderValue::from_str(&self.to_string()) {
-                response.headers_mut().insert(HeaderName::from_static("x-sentry-error"), value);
-            }
+            && let Ok(value) = HeaderValue::from_str(&self.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-sentry-error"), value);
+        }
         response
     }
 }

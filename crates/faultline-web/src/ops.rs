@@ -1,7 +1,7 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -43,6 +43,10 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// Prometheus text exposition of every counter, gauge and histogram.
 async fn metrics_text(State(state): State<AppState>) -> Response {
     metrics::gauge!("faultline_store_queue_depth").set(state.store.queue_depth() as f64);
-    let text = state.metrics_render.as_ref().map(|render| render()).unwrap_or_default();
+    let text = state
+        .metrics_render
+        .as_ref()
+        .map(|render| render())
+        .unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

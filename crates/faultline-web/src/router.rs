@@ -1,11 +1,11 @@
 //! The route table: every path the server answers, assembled in one place.
 
+use axum::Router;
 use axum::extract::Request;
 use axum::http::Uri;
-use axum::Router;
 use tower::ServiceExt;
 
-use crate::{api, ingest, ops, ApiError, AppState};
+use crate::{ApiError, AppState, api, ingest, ops};
 
 /// Returns the whole application. Repeated slashes in a path are folded into one before
 /// routing, as Relay does (`//api//42/envelope/` is `/api/42/envelope/`): DSNs whose path
@@ -17,7 +17,9 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .fallback(not_found)
         .with_state(state);
-    let folded = routes.map_request(fold_slashes).map_response(json_method_not_allowed);
+    let folded = routes
+        .map_request(fold_slashes)
+        .map_response(json_method_not_allowed);
     Router::new().fallback_service(folded)
 }
 
@@ -31,7 +33,9 @@ async fn not_found() -> ApiError {
 fn json_method_not_allowed(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     if response.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED
-        || response.headers().contains_key(axum::http::header::CONTENT_TYPE)
+        || response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
     {
         return response;
     }
@@ -79,7 +83,10 @@ mod tests {
     async fn app_for_test() -> (Router, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path(), StoreOptions::default()).expect("store");
-        let config = crate::WebConfig { public_url: "http://127.0.0.1:9000".into(), trust_forwarded_for: false };
+        let config = crate::WebConfig {
+            public_url: "http://127.0.0.1:9000".into(),
+            trust_forwarded_for: false,
+        };
         (app(AppState::new(store, config)), dir)
     }
 
@@ -91,23 +98,40 @@ mod tests {
             .uri("/api/42/envelope/")
             .header("origin", "https://app.example")
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "content-type, x-sentry-auth")
+            .header(
+                "access-control-request-headers",
+                "content-type, x-sentry-auth",
+            )
             .body(Body::empty())
             .expect("request");
         let response = app.oneshot(request).await.expect("response");
-        assert!(response.status().is_success(), "status {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "status {}",
+            response.status()
+        );
         let headers = response.headers();
         assert_eq!(headers["access-control-allow-origin"], "*");
-        let methods = headers["access-control-allow-methods"].to_str().unwrap_or_default();
+        let methods = headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap_or_default();
         assert!(methods.contains("POST"), "{methods}");
-        let allowed = headers["access-control-allow-headers"].to_str().unwrap_or_default();
-        assert!(allowed.contains("x-sentry-auth") && allowed.contains("content-type"), "{allowed}");
+        let allowed = headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap_or_default();
+        assert!(
+            allowed.contains("x-sentry-auth") && allowed.contains("content-type"),
+            "{allowed}"
+        );
     }
 
     #[tokio::test]
     async fn repeated_slashes_are_folded_before_routing() {
         let (app, _dir) = app_for_test().await;
-        let request = Request::builder().uri("//health").body(Body::empty()).expect("request");
+        let request = Request::builder()
+            .uri("//health")
+            .body(Body::empty())
+            .expect("request");
         let response = app.oneshot(request).await.expect("response");
         assert_eq!(response.status(), StatusCode::OK);
     }
@@ -115,10 +139,15 @@ mod tests {
     #[tokio::test]
     async fn wrong_method_answers_405_with_json_detail() {
         let (app, _dir) = app_for_test().await;
-        let request = Request::builder().uri("/api/42/envelope/").body(Body::empty()).expect("request");
+        let request = Request::builder()
+            .uri("/api/42/envelope/")
+            .body(Body::empty())
+            .expect("request");
         let response = app.oneshot(request).await.expect("response");
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
         let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(json["detail"], "method not allowed");
     }
@@ -126,10 +155,15 @@ mod tests {
     #[tokio::test]
     async fn unknown_paths_answer_json_detail() {
         let (app, _dir) = app_for_test().await;
-        let request = Request::builder().uri("/nope").body(Body::empty()).expect("request");
+        let request = Request::builder()
+            .uri("/nope")
+            .body(Body::empty())
+            .expect("request");
         let response = app.oneshot(request).await.expect("response");
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
         let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert!(json["detail"].is_string());
     }

@@ -8,7 +8,9 @@ use crate::cli::BootstrapArgs;
 
 /// Creates or finds the organization, project, key and token, and prints them.
 pub fn run(args: BootstrapArgs) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         std::fs::create_dir_all(&args.storage.data_dir)
             .with_context(|| format!("creating {}", args.storage.data_dir.display()))?;

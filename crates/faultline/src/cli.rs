@@ -70,7 +70,11 @@ pub struct BootstrapArgs {
     #[arg(long, env = "FAULTLINE_PROJECT", default_value = "default")]
     pub project: String,
     /// URL the server is reached at, used in the DSN.
-    #[arg(long, env = "FAULTLINE_PUBLIC_URL", default_value = "http://127.0.0.1:9000")]
+    #[arg(
+        long,
+        env = "FAULTLINE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:9000"
+    )]
     pub url: String,
     /// Email of the administrator created with the organization.
     #[arg(long, env = "FAULTLINE_ADMIN_EMAIL", default_value = "admin@localhost")]
@@ -94,8 +98,14 @@ fn parse_rate_limit(raw: &str) -> Result<(u32, u32), String> {
     let (count, window) = raw
         .split_once('/')
         .ok_or_else(|| "expected COUNT/WINDOW_SECS, e.g. 100/60".to_owned())?;
-    let count = count.trim().parse().map_err(|e| format!("bad count: {e}"))?;
-    let window: u32 = window.trim().parse().map_err(|e| format!("bad window: {e}"))?;
+    let count = count
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad count: {e}"))?;
+    let window: u32 = window
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad window: {e}"))?;
     if window == 0 {
         return Err("window must be at least 1 second".into());
     }

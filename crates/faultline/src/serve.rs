@@ -23,7 +23,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_env("FAULTLINE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -37,8 +39,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     metrics::set_global_recorder(recorder).context("installing the metrics recorder")?;
 
     let data_dir = &args.storage.data_dir;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let options = StoreOptions { queue_capacity: args.queue_capacity, ..StoreOptions::default() };
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let options = StoreOptions {
+        queue_capacity: args.queue_capacity,
+        ..StoreOptions::default()
+    };
     let store = Store::open(data_dir, options)
         .with_context(|| format!("opening the store in {}", data_dir.display()))?;
 
@@ -46,23 +52,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let local = listener.local_addr()?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
 
     first_start(&store, &public_url).await?;
     // Building the user-agent parser takes a noticeable moment; do it before traffic arrives.
     tokio::task::spawn_blocking(faultline_protocol::process::user_agent::warm_up);
 
-    let config = WebConfig { public_url: public_url.clone(), trust_forwarded_for: args.trust_forwarded_for };
-    let state = AppState::new(store.clone(), config).with_metrics(Arc::new(move || handle.render()));
+    let config = WebConfig {
+        public_url: public_url.clone(),
+        trust_forwarded_for: args.trust_forwarded_for,
+    };
+    let state =
+        AppState::new(store.clone(), config).with_metrics(Arc::new(move || handle.render()));
     let app = faultline_web::app(state);
 
     println!("faultline listening on {public_url}");
     std::io::stdout().flush().ok();
     tracing::info!(%local, "listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     tracing::info!("draining the write queue");
     store.shutdown().await;
     tracing::info!("stopped");

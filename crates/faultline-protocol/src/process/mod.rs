@@ -12,7 +12,7 @@ pub mod user_agent;
 
 mod pipeline;
 
-pub use pipeline::{process, ProcessError};
+pub use pipeline::{ProcessError, process};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

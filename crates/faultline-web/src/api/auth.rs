@@ -26,7 +26,12 @@ impl FromRequestParts<AppState> for Bearer {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthorized("Invalid token header.".into()))?;
-        match state.store.token(token).await.map_err(ApiError::from_store)? {
+        match state
+            .store
+            .token(token)
+            .await
+            .map_err(ApiError::from_store)?
+        {
             Some(info) => Ok(Bearer(info)),
             None => Err(ApiError::Unauthorized("Invalid token".into())),
         }
@@ -63,7 +68,11 @@ pub(crate) async fn organization(state: &AppState, slug: &str) -> Result<Organiz
 }
 
 /// Returns the project `org/project`, or 404.
-pub(crate) async fn project(state: &AppState, org: &str, project: &str) -> Result<Project, ApiError> {
+pub(crate) async fn project(
+    state: &AppState,
+    org: &str,
+    project: &str,
+) -> Result<Project, ApiError> {
     state
         .store
         .project_by_slug(org, project)

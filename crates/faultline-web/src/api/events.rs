@@ -1,11 +1,11 @@
 //! Event routes: one event, and its grouping information.
 
-use axum::extract::{Path, State};
 use axum::Json;
-use faultline_protocol::process::group::{group, GroupingRules};
+use axum::extract::{Path, State};
+use faultline_protocol::process::group::{GroupingRules, group};
 use serde_json::Value;
 
-use super::auth::{project, Bearer};
+use super::auth::{Bearer, project};
 use super::wire;
 use crate::{ApiError, AppState};
 
@@ -57,7 +57,11 @@ pub(crate) async fn grouping_info(
 
 /// Accepts an event id as 32 hex or a hyphenated UUID; returns 32 lowercase hex.
 fn normalize_event_id(raw: &str) -> Result<String, ApiError> {
-    let id: String = raw.chars().filter(|c| *c != '-').collect::<String>().to_ascii_lowercase();
+    let id: String = raw
+        .chars()
+        .filter(|c| *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(id)
     } else {

@@ -8,19 +8,28 @@ mod issues;
 mod pagination;
 mod wire;
 
-use axum::routing::get;
 use axum::Router;
+use axum::routing::get;
 
 use crate::AppState;
 
 /// Returns the `/api/0/` routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/0/projects/{org}/{project}/events/{event_id}/", get(events::event))
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/",
+            get(events::event),
+        )
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/grouping-info/",
             get(events::grouping_info),
         )
-        .route("/api/0/projects/{org}/{project}/issues/", get(issues::project_issues))
-        .route("/api/0/organizations/{org}/issues/{issue_id}/", get(issues::issue))
+        .route(
+            "/api/0/projects/{org}/{project}/issues/",
+            get(issues::project_issues),
+        )
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/",
+            get(issues::issue),
+        )
 }

@@ -4,7 +4,12 @@
 use axum::http::{HeaderValue, Uri};
 
 /// Builds the `Link` header for a page of `path` whose next page starts at `next`.
-pub(crate) fn link_header(uri: &Uri, base_url: &str, current: Option<&str>, next: Option<&str>) -> Option<HeaderValue> {
+pub(crate) fn link_header(
+    uri: &Uri,
+    base_url: &str,
+    current: Option<&str>,
+    next: Option<&str>,
+) -> Option<HeaderValue> {
     let path = uri.path();
     let kept: Vec<String> = uri
         .query()

@@ -1,10 +1,10 @@
 //! `POST /api/{project_id}/envelope/`: the endpoint every current SDK sends everything to.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::Utc;
 use faultline_protocol::decode::{self, DecodeError};
 use faultline_protocol::envelope::{self, Envelope, EnvelopeError};
@@ -16,7 +16,9 @@ use std::net::SocketAddr;
 
 use super::client_ip::client_ip;
 use super::items::{self, Context, Prepared};
-use super::request_auth::{self, authorize, check_envelope_dsn, parse_project_id, request_credentials};
+use super::request_auth::{
+    self, authorize, check_envelope_dsn, parse_project_id, request_credentials,
+};
 use crate::{ApiError, AppState};
 
 /// Handles one envelope request.
@@ -29,7 +31,10 @@ pub(crate) async fn handle(
     let project_id = parse_project_id(&project_id)?;
     let (parts, body) = request.into_parts();
     let credentials = request_credentials(&parts.headers, query.as_deref())?;
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let body = read_body(body).await?;
 
     // The usual case: the request names its key, so it is checked before the body is touched.
@@ -47,10 +52,16 @@ pub(crate) async fn handle(
     let outcome = run_blocking(state.clone(), request.clone(), body, known_key).await?;
     let prepared = match outcome {
         Step::Done(prepared) => prepared,
-        Step::NeedsKey { public_key, decoded } => {
+        Step::NeedsKey {
+            public_key,
+            decoded,
+        } => {
             // Envelope-header authentication (JS tunnels): the key lives in the body.
             let key = authorize(&state, &public_key, Some(project_id)).await?;
-            let identity = IngestRequest { encoding: None, ..request };
+            let identity = IngestRequest {
+                encoding: None,
+                ..request
+            };
             match run_blocking(state.clone(), identity, decoded, Some(key)).await? {
                 Step::Done(prepared) => prepared,
                 Step::NeedsKey { .. } => return Err(ApiError::Internal),
@@ -62,17 +73,24 @@ pub(crate) async fn handle(
 
 /// Reads the raw body up to the envelope limit.
 pub(crate) async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, ENVELOPE_BYTES_MAX).await.map_err(|err| {
-        if std::error::Error::source(&err).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
-            ApiError::PayloadTooLarge("request body exceeded the size limit".into())
-        } else {
-            ApiError::BadRequest("failed to read request body".into())
-        }
-    })
+    axum::body::to_bytes(body, ENVELOPE_BYTES_MAX)
+        .await
+        .map_err(|err| {
+            if std::error::Error::source(&err)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                ApiError::PayloadTooLarge("request body exceeded the size limit".into())
+            } else {
+                ApiError::BadRequest("failed to read request body".into())
+            }
+        })
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 #[derive(Clone)]
@@ -113,7 +131,9 @@ fn ingest_blocking(
     let envelope = Envelope::parse(&decoded).map_err(envelope_error)?;
     let Some(key) = key else {
         let Some(dsn) = envelope.dsn() else {
-            return Err(request_auth::auth_error(faultline_protocol::auth::AuthError::Missing));
+            return Err(request_auth::auth_error(
+                faultline_protocol::auth::AuthError::Missing,
+            ));
         };
         let (public_key, dsn_project) = request_auth::envelope_credentials(dsn)?;
         if dsn_project != request.project_id.to_string() {
@@ -121,11 +141,13 @@ fn ingest_blocking(
                 "invalid event envelope: envelope dsn names another project".into(),
             ));
         }
-        return Ok(Step::NeedsKey { public_key, decoded });
+        return Ok(Step::NeedsKey {
+            public_key,
+            decoded,
+        });
     };
     check_envelope_dsn(envelope.dsn(), &key.public_key, request.project_id)?;
-    envelope::check_size_limits(&envelope)
-        .map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
+    envelope::check_size_limits(&envelope).map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
     let meta = RequestMeta {
         received_at: Utc::now(),
         sent_at: envelope.sent_at().map_err(envelope_error)?,
@@ -143,11 +165,15 @@ fn ingest_blocking(
 }
 
 /// Decodes `body` per its content encoding, keeping identity bodies without a copy.
-pub(crate) fn decode_to_bytes(encoding: Option<&str>, body: Bytes, limit_bytes: usize) -> Result<Bytes, ApiError> {
+pub(crate) fn decode_to_bytes(
+    encoding: Option<&str>,
+    body: Bytes,
+    limit_bytes: usize,
+) -> Result<Bytes, ApiError> {
     let decoded = decode::decode_body(encoding, &body, limit_bytes).map_err(|err| match err {
-        DecodeError::TooLarge { .. } => {
-            ApiError::PayloadTooLarge("request body exceeded the size limit after decompression".into())
-        }
+        DecodeError::TooLarge { .. } => ApiError::PayloadTooLarge(
+            "request body exceeded the size limit after decompression".into(),
+        ),
         DecodeError::Corrupt(cause) => {
             ApiError::BadRequest(format!("failed to read request body: {cause}"))
         }
@@ -174,11 +200,12 @@ pub(crate) async fn finish(state: &AppState, prepared: Prepared) -> Result<Respo
         metrics::counter!("faultline_ingest_items_total", "category" => category.as_str(), "outcome" => *outcome).increment(1);
     }
     if !prepared.ops.is_empty()
-        && let Err(err) = state.store.write(prepared.ops).await {
-            let n = prepared.accepted.len() as u64;
-            metrics::counter!("faultline_ingest_items_total", "category" => "all", "outcome" => "queue_full").increment(n);
-            return Err(ApiError::from_store(err));
-        }
+        && let Err(err) = state.store.write(prepared.ops).await
+    {
+        let n = prepared.accepted.len() as u64;
+        metrics::counter!("faultline_ingest_items_total", "category" => "all", "outcome" => "queue_full").increment(n);
+        return Err(ApiError::from_store(err));
+    }
     if let Some((retry_after_secs, rate_limits)) = prepared.limited {
         return Err(ApiError::TooManyRequests {
             detail: "Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application.".into(),
@@ -191,8 +218,9 @@ pub(crate) async fn finish(state: &AppState, prepared: Prepared) -> Result<Respo
         None => json!({}),
     };
     let mut response = (StatusCode::OK, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(response)
 }

@@ -11,8 +11,11 @@ use serde_json::Value;
 use super::rate_limit::{Decision, RateLimiter};
 
 /// Categories a key's rate limit covers: the error-like events, as Sentry's key quotas do.
-const KEY_LIMITED_CATEGORIES: [DataCategory; 3] =
-    [DataCategory::Error, DataCategory::Default, DataCategory::Security];
+const KEY_LIMITED_CATEGORIES: [DataCategory; 3] = [
+    DataCategory::Error,
+    DataCategory::Default,
+    DataCategory::Security,
+];
 
 /// What the store should write for one envelope, and what the client must be told.
 pub(crate) struct Prepared {
@@ -49,18 +52,25 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
     for item in &envelope.items {
         let category = item.category();
         if let Some(category) = category
-            && let Some(retry_after_secs) = rate_limited(ctx, category, received_at) {
-                event_limited |= item.ty.requires_event();
-                drop_item(&mut prepared, project_id, category, Outcome::RateLimited("key_quota".into()), received_at);
-                let header = outcome::format_rate_limits(&[RateLimit {
-                    categories: KEY_LIMITED_CATEGORIES.to_vec(),
-                    scope: RateLimitScope::Key,
-                    retry_after_secs,
-                    reason: None,
-                }]);
-                prepared.limited = Some((retry_after_secs, header));
-                continue;
-            }
+            && let Some(retry_after_secs) = rate_limited(ctx, category, received_at)
+        {
+            event_limited |= item.ty.requires_event();
+            drop_item(
+                &mut prepared,
+                project_id,
+                category,
+                Outcome::RateLimited("key_quota".into()),
+                received_at,
+            );
+            let header = outcome::format_rate_limits(&[RateLimit {
+                categories: KEY_LIMITED_CATEGORIES.to_vec(),
+                scope: RateLimitScope::Key,
+                retry_after_secs,
+                reason: None,
+            }]);
+            prepared.limited = Some((retry_after_secs, header));
+            continue;
+        }
         match &item.ty {
             ItemType::Event | ItemType::Transaction => {
                 let kind = if item.ty == ItemType::Event {
@@ -85,23 +95,47 @@ pub(crate) fn prepare(envelope: &Envelope<'_>, ctx: &Context<'_>) -> Prepared {
                 }
                 Err(err) => {
                     let reason = format!("invalid client report: {err}");
-                    drop_item(&mut prepared, project_id, DataCategory::Internal, Outcome::Invalid(reason), received_at);
+                    drop_item(
+                        &mut prepared,
+                        project_id,
+                        DataCategory::Internal,
+                        Outcome::Invalid(reason),
+                        received_at,
+                    );
                 }
             },
             ItemType::Log | ItemType::TraceMetric => match envelope::validate_container(item) {
-                Ok(_) => { let event_id = event_id_for(&mut prepared, item); keep_raw(&mut prepared, item, event_id, project_id, received_at) },
+                Ok(_) => {
+                    let event_id = event_id_for(&mut prepared, item);
+                    keep_raw(&mut prepared, item, event_id, project_id, received_at)
+                }
                 Err(err) => {
                     let category = category.unwrap_or(DataCategory::Unknown);
-                    drop_item(&mut prepared, project_id, category, Outcome::Invalid(err.to_string()), received_at);
+                    drop_item(
+                        &mut prepared,
+                        project_id,
+                        category,
+                        Outcome::Invalid(err.to_string()),
+                        received_at,
+                    );
                 }
             },
             _ => {
                 if event_limited && item.ty == ItemType::Attachment {
                     // An attachment travels with its event: a limited event takes it along.
-                    drop_item(&mut prepared, project_id, DataCategory::Attachment, Outcome::RateLimited("key_quota".into()), received_at);
+                    drop_item(
+                        &mut prepared,
+                        project_id,
+                        DataCategory::Attachment,
+                        Outcome::RateLimited("key_quota".into()),
+                        received_at,
+                    );
                     continue;
                 }
-                { let event_id = event_id_for(&mut prepared, item); keep_raw(&mut prepared, item, event_id, project_id, received_at) };
+                {
+                    let event_id = event_id_for(&mut prepared, item);
+                    keep_raw(&mut prepared, item, event_id, project_id, received_at)
+                };
             }
         }
     }
@@ -125,7 +159,8 @@ fn event_id_for(prepared: &mut Prepared, item: &Item<'_>) -> Option<String> {
 
 /// Returns `Some(retry_after_secs)` when the key's limit rejects one more item of `category`.
 fn rate_limited(ctx: &Context<'_>, category: DataCategory, now: DateTime<Utc>) -> Option<u64> {
-    let (Some(count), Some(window_secs)) = (ctx.key.rate_limit_count, ctx.key.rate_limit_window_secs)
+    let (Some(count), Some(window_secs)) =
+        (ctx.key.rate_limit_count, ctx.key.rate_limit_window_secs)
     else {
         return None;
     };
@@ -133,7 +168,10 @@ fn rate_limited(ctx: &Context<'_>, category: DataCategory, now: DateTime<Utc>) -
         return None;
     }
     let now_secs = u64::try_from(now.timestamp()).unwrap_or(0);
-    match ctx.rate_limiter.check(ctx.key.id, count, window_secs, 1, now_secs) {
+    match ctx
+        .rate_limiter
+        .check(ctx.key.id, count, window_secs, 1, now_secs)
+    {
         Decision::Allowed => None,
         Decision::Limited { retry_after_secs } => Some(retry_after_secs),
     }
@@ -146,13 +184,21 @@ fn process_event(prepared: &mut Prepared, item: &Item<'_>, kind: EventItemKind, 
     let payload: Value = match serde_json::from_slice(item.payload) {
         Ok(value) => value,
         Err(err) => {
-            drop_item(prepared, project_id, category, Outcome::Invalid(format!("invalid json: {err}")), received_at);
+            drop_item(
+                prepared,
+                project_id,
+                category,
+                Outcome::Invalid(format!("invalid json: {err}")),
+                received_at,
+            );
             return;
         }
     };
     match process::process(payload, kind, ctx.project_config, &ctx.meta) {
         Ok(event) => {
-            prepared.event_id.get_or_insert_with(|| event.event_id.clone());
+            prepared
+                .event_id
+                .get_or_insert_with(|| event.event_id.clone());
             prepared.accepted.push(category);
             prepared.ops.push(match kind {
                 EventItemKind::Transaction => WriteOp::Transaction { project_id, event },
@@ -160,13 +206,27 @@ fn process_event(prepared: &mut Prepared, item: &Item<'_>, kind: EventItemKind, 
             });
         }
         Err(err) => {
-            drop_item(prepared, project_id, category, Outcome::Invalid(err.to_string()), received_at);
+            drop_item(
+                prepared,
+                project_id,
+                category,
+                Outcome::Invalid(err.to_string()),
+                received_at,
+            );
         }
     }
 }
 
-fn keep_raw(prepared: &mut Prepared, item: &Item<'_>, event_id: Option<String>, project_id: i64, received_at: DateTime<Utc>) {
-    prepared.accepted.push(item.ty.category().unwrap_or(DataCategory::Unknown));
+fn keep_raw(
+    prepared: &mut Prepared,
+    item: &Item<'_>,
+    event_id: Option<String>,
+    project_id: i64,
+    received_at: DateTime<Utc>,
+) {
+    prepared
+        .accepted
+        .push(item.ty.category().unwrap_or(DataCategory::Unknown));
     prepared.ops.push(WriteOp::RawItem {
         project_id,
         event_id,
@@ -177,8 +237,20 @@ fn keep_raw(prepared: &mut Prepared, item: &Item<'_>, event_id: Option<String>, 
     });
 }
 
-fn drop_item(prepared: &mut Prepared, project_id: i64, category: DataCategory, outcome: Outcome, at: DateTime<Utc>) {
-    tracing::debug!(project_id, category = category.as_str(), outcome = outcome.name(), reason = outcome.reason(), "dropped envelope item");
+fn drop_item(
+    prepared: &mut Prepared,
+    project_id: i64,
+    category: DataCategory,
+    outcome: Outcome,
+    at: DateTime<Utc>,
+) {
+    tracing::debug!(
+        project_id,
+        category = category.as_str(),
+        outcome = outcome.name(),
+        reason = outcome.reason(),
+        "dropped envelope item"
+    );
     prepared.dropped.push((category, outcome.name()));
     prepared.ops.push(WriteOp::Outcome {
         project_id,

@@ -27,9 +27,10 @@ impl KeyCache {
     ) -> Result<Option<ProjectKey>, StoreError> {
         if let Ok(entries) = self.entries.read()
             && let Some((at, key)) = entries.get(public_key)
-                && at.elapsed() < KEY_CACHE_TTL {
-                    return Ok(key.clone());
-                }
+            && at.elapsed() < KEY_CACHE_TTL
+        {
+            return Ok(key.clone());
+        }
         let key = store.project_key(public_key).await?;
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= KEY_CACHE_ENTRIES_MAX {

@@ -10,9 +10,9 @@ pub(crate) mod rate_limit;
 mod request_auth;
 mod store_endpoint;
 
+use axum::Router;
 use axum::http::{HeaderName, Method};
 use axum::routing::post;
-use axum::Router;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -21,8 +21,14 @@ use crate::AppState;
 /// Returns the ingest routes with their CORS layer.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/{project_id}/envelope/", post(envelope_endpoint::handle))
-        .route("/api/{project_id}/envelope", post(envelope_endpoint::handle))
+        .route(
+            "/api/{project_id}/envelope/",
+            post(envelope_endpoint::handle),
+        )
+        .route(
+            "/api/{project_id}/envelope",
+            post(envelope_endpoint::handle),
+        )
         .route("/api/{project_id}/store/", post(store_endpoint::handle))
         .route("/api/{project_id}/store", post(store_endpoint::handle))
         .layer(cors())

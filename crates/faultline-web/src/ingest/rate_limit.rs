@@ -46,9 +46,15 @@ impl RateLimiter {
         if windows.len() >= RATE_LIMIT_KEYS_MAX {
             windows.retain(|_, w| w.start_secs + window_secs > now_secs);
         }
-        let window = windows.entry(key_id).or_insert(Window { start_secs, used: 0 });
+        let window = windows.entry(key_id).or_insert(Window {
+            start_secs,
+            used: 0,
+        });
         if window.start_secs != start_secs {
-            *window = Window { start_secs, used: 0 };
+            *window = Window {
+                start_secs,
+                used: 0,
+            };
         }
         if window.used + quantity > u64::from(count) {
             let retry_after_secs = (start_secs + window_secs - now_secs).max(1);
@@ -71,7 +77,9 @@ mod tests {
         assert_eq!(limiter.check(1, 2, 60, 1, now), Decision::Allowed);
         assert_eq!(
             limiter.check(1, 2, 60, 1, now),
-            Decision::Limited { retry_after_secs: 40 }
+            Decision::Limited {
+                retry_after_secs: 40
+            }
         );
         // Another key is unaffected; the next window starts afresh.
         assert_eq!(limiter.check(2, 2, 60, 1, now), Decision::Allowed);

@@ -34,7 +34,9 @@ pub(crate) fn parse_project_id(raw: &str) -> Result<i64, ApiError> {
 
 /// Credentials taken from an envelope's `dsn` header: the key and the project it names.
 pub(crate) fn envelope_credentials(dsn: &str) -> Result<(String, String), ApiError> {
-    let dsn: Dsn = dsn.parse().map_err(|_| auth_error(AuthError::BadEnvelopeHeader))?;
+    let dsn: Dsn = dsn
+        .parse()
+        .map_err(|_| auth_error(AuthError::BadEnvelopeHeader))?;
     let credentials = dsn.credentials().map_err(auth_error)?;
     Ok((credentials.public_key, dsn.project_id))
 }

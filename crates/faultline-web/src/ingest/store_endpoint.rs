@@ -30,17 +30,30 @@ pub(crate) async fn handle(
         .ok_or_else(|| auth_error(AuthError::Missing))?;
     let key = authorize(&state, &credentials.public_key, Some(project_id)).await?;
     let body = read_body(body).await?;
-    let header = |name| parts.headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let encoding = header(header::CONTENT_ENCODING);
     let is_envelope = header(header::CONTENT_TYPE)
         .is_some_and(|ct| ct.starts_with("application/x-sentry-envelope"));
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let ip = client_ip(&parts.headers, peer, state.config.trust_forwarded_for);
     let user_agent = header(header::USER_AGENT);
 
     let task_state = state.clone();
     let prepared = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let limit = if is_envelope { faultline_protocol::limits::ENVELOPE_BYTES_MAX } else { STORE_BODY_BYTES_MAX };
+        let limit = if is_envelope {
+            faultline_protocol::limits::ENVELOPE_BYTES_MAX
+        } else {
+            STORE_BODY_BYTES_MAX
+        };
         let decoded = decode_to_bytes(encoding.as_deref(), body, limit)?;
         let mut meta = RequestMeta {
             received_at: Utc::now(),
@@ -60,10 +73,23 @@ pub(crate) async fn handle(
             owned = serde_json::to_vec(&event).map_err(|_| ApiError::Internal)?;
             let mut headers = serde_json::Map::new();
             headers.insert("type".into(), "event".into());
-            Envelope { headers: serde_json::Map::new(), items: vec![Item { headers, ty: ItemType::Event, payload: &owned }] }
+            Envelope {
+                headers: serde_json::Map::new(),
+                items: vec![Item {
+                    headers,
+                    ty: ItemType::Event,
+                    payload: &owned,
+                }],
+            }
         };
-        envelope::check_size_limits(&envelope).map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
-        let ctx = Context { key: &key, rate_limiter: &task_state.rate_limiter, project_config: &task_state.project_config, meta };
+        envelope::check_size_limits(&envelope)
+            .map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
+        let ctx = Context {
+            key: &key,
+            rate_limiter: &task_state.rate_limiter,
+            project_config: &task_state.project_config,
+            meta,
+        };
         Ok(items::prepare(&envelope, &ctx))
     })
     .await

@@ -3,7 +3,7 @@
 //! camelCase and context lines as `[[lineNo, line], ...]`.
 
 use faultline_store::StoredEvent;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::iso;
 
@@ -14,11 +14,17 @@ pub(crate) fn event_json(event: &StoredEvent) -> Value {
     let mut entries = Vec::new();
     if let Some(values) = values_of(p.get("exception")) {
         let values: Vec<Value> = values.iter().map(exception).collect();
-        let has_system = values.iter().any(|v| v.pointer("/stacktrace/hasSystemFrames") == Some(&Value::Bool(true)));
+        let has_system = values
+            .iter()
+            .any(|v| v.pointer("/stacktrace/hasSystemFrames") == Some(&Value::Bool(true)));
         entries.push(json!({"type": "exception", "data": {"values": values, "hasSystemFrames": has_system, "excOmitted": null}}));
     }
     if let Some(logentry) = p.get("logentry").filter(|v| v.is_object()) {
-        let formatted = logentry.get("formatted").or_else(|| logentry.get("message")).cloned().unwrap_or(Value::Null);
+        let formatted = logentry
+            .get("formatted")
+            .or_else(|| logentry.get("message"))
+            .cloned()
+            .unwrap_or(Value::Null);
         entries.push(json!({"type": "message", "data": {
             "formatted": formatted,
             "message": logentry.get("message").cloned().unwrap_or(Value::Null),
@@ -39,13 +45,19 @@ pub(crate) fn event_json(event: &StoredEvent) -> Value {
     if let Some(spans) = p.get("spans").and_then(Value::as_array) {
         entries.push(json!({"type": "spans", "data": spans}));
     }
-    let tags: Vec<Value> = pairs(p.get("tags")).into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+    let tags: Vec<Value> = pairs(p.get("tags"))
+        .into_iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
     let message = p
         .pointer("/logentry/formatted")
         .or_else(|| p.pointer("/logentry/message"))
         .cloned()
         .unwrap_or_else(|| Value::String(String::new()));
-    let release = p.get("release").and_then(Value::as_str).map(|v| json!({"version": v, "shortVersion": v}));
+    let release = p
+        .get("release")
+        .and_then(Value::as_str)
+        .map(|v| json!({"version": v, "shortVersion": v}));
     json!({
         "id": event.event_id,
         "eventID": event.event_id,
@@ -98,7 +110,10 @@ fn pairs(value: Option<&Value>) -> Vec<(String, Value)> {
             .iter()
             .filter_map(|pair| {
                 let pair = pair.as_array()?;
-                Some((pair.first()?.as_str()?.to_owned(), pair.get(1).cloned().unwrap_or(Value::Null)))
+                Some((
+                    pair.first()?.as_str()?.to_owned(),
+                    pair.get(1).cloned().unwrap_or(Value::Null),
+                ))
             })
             .collect(),
         _ => Vec::new(),
@@ -106,7 +121,12 @@ fn pairs(value: Option<&Value>) -> Vec<(String, Value)> {
 }
 
 fn pair_list(value: Option<&Value>) -> Value {
-    Value::Array(pairs(value).into_iter().map(|(k, v)| json!([k, v])).collect())
+    Value::Array(
+        pairs(value)
+            .into_iter()
+            .map(|(k, v)| json!([k, v]))
+            .collect(),
+    )
 }
 
 fn exception(exc: &Value) -> Value {
@@ -126,7 +146,10 @@ fn stacktrace(st: &Value) -> Value {
         return Value::Null;
     };
     let frames: Vec<Value> = frames.iter().map(frame).collect();
-    let in_app = frames.iter().filter(|f| f.get("inApp") == Some(&Value::Bool(true))).count();
+    let in_app = frames
+        .iter()
+        .filter(|f| f.get("inApp") == Some(&Value::Bool(true)))
+        .count();
     json!({
         "frames": frames,
         "framesOmitted": st.get("frames_omitted").cloned().unwrap_or(Value::Null),
@@ -167,7 +190,11 @@ fn context_lines(f: &Value) -> Value {
     let lines = |k: &str| -> Vec<String> {
         f.get(k)
             .and_then(Value::as_array)
-            .map(|l| l.iter().map(|s| s.as_str().unwrap_or_default().to_owned()).collect())
+            .map(|l| {
+                l.iter()
+                    .map(|s| s.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let pre = lines("pre_context");

@@ -1,14 +1,25 @@
 //! The issue ("group") JSON of `/api/0/.../issues/`.
 
 use faultline_store::{Issue, Project};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::iso;
 
 /// Returns the Sentry JSON of `issue` in `project` (`count` is a string, `userCount` a number).
-pub(crate) fn issue_json(issue: &Issue, project: &Project, org_slug: &str, base_url: &str) -> Value {
+pub(crate) fn issue_json(
+    issue: &Issue,
+    project: &Project,
+    org_slug: &str,
+    base_url: &str,
+) -> Value {
     let substatus = issue.substatus.clone().or_else(|| {
-        (issue.status == "unresolved").then(|| if issue.times_seen <= 1 { "new".into() } else { "ongoing".into() })
+        (issue.status == "unresolved").then(|| {
+            if issue.times_seen <= 1 {
+                "new".into()
+            } else {
+                "ongoing".into()
+            }
+        })
     });
     let is_unhandled = issue.metadata.get("handled").and_then(Value::as_bool) == Some(false);
     json!({
