@@ -51,12 +51,23 @@ pub struct ServeArgs {
     /// Write requests that may wait for the writer before ingest answers 429.
     #[arg(long, env = "FAULTLINE_QUEUE_CAPACITY", default_value_t = 4096)]
     pub queue_capacity: usize,
+    /// What an acknowledged event survives: `full` (power loss; one fsync per batch) or
+    /// `process` (a killed process, not an OS crash; faster with few concurrent senders).
+    #[arg(long, env = "FAULTLINE_DURABILITY", value_enum, default_value_t = DurabilityArg::Full)]
+    pub durability: DurabilityArg,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     #[arg(long, env = "FAULTLINE_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "FAULTLINE_LOG_JSON")]
     pub log_json: bool,
+}
+
+/// `--durability` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DurabilityArg {
+    Full,
+    Process,
 }
 
 #[derive(Debug, Clone, Args)]

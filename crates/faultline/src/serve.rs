@@ -2,7 +2,7 @@
 //! then drains the write queue and exits.
 
 use anyhow::Context;
-use faultline_store::{BootstrapRequest, Store, StoreOptions};
+use faultline_store::{BootstrapRequest, Durability, Store, StoreOptions};
 use faultline_web::{AppState, WebConfig};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use std::io::Write;
@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::ServeArgs;
+use crate::cli::{DurabilityArg, ServeArgs};
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
@@ -41,8 +41,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = &args.storage.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
+    let durability = match args.durability {
+        DurabilityArg::Full => Durability::Full,
+        DurabilityArg::Process => Durability::Process,
+    };
     let options = StoreOptions {
         queue_capacity: args.queue_capacity,
+        durability,
         ..StoreOptions::default()
     };
     let store = Store::open(data_dir, options)
