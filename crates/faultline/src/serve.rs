@@ -12,10 +12,18 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{DurabilityArg, ServeArgs};
 
+/// Threads for decoding, parsing, processing and reads. The work is CPU-bound, so threads far
+/// beyond the core count only add switches and per-thread memory (tokio's default is 512).
+const BLOCKING_THREADS_MAX: usize = 16;
+
+/// How often histogram samples are folded into their summaries.
+const METRICS_UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_json);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS_MAX)
         .build()?
         .block_on(serve(args))
 }
@@ -37,6 +45,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let recorder = PrometheusBuilder::new().build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder).context("installing the metrics recorder")?;
+    // A recorder built without the exporter's own listener needs its upkeep run by us, or
+    // histogram samples pile up between scrapes.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(METRICS_UPKEEP_INTERVAL);
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
 
     let data_dir = &args.storage.data_dir;
     std::fs::create_dir_all(data_dir)
