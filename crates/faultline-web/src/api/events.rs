@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use faultline_protocol::process::group::{GroupingRules, group};
+use faultline_store::StoredEvent;
 use serde_json::Value;
 
 use super::auth::{Bearer, project};
@@ -15,15 +16,7 @@ pub(crate) async fn event(
     auth: Bearer,
     Path((org, project_slug, event_id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    auth.require("event:read")?;
-    let project = project(&state, &org, &project_slug).await?;
-    let event_id = normalize_event_id(&event_id)?;
-    let event = state
-        .store
-        .event(project.id, &event_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(|| ApiError::NotFound("Event not found".into()))?;
+    let event = stored_event(&state, &auth, &org, &project_slug, &event_id).await?;
     Ok(Json(wire::event_json(&event)))
 }
 
@@ -34,15 +27,7 @@ pub(crate) async fn grouping_info(
     auth: Bearer,
     Path((org, project_slug, event_id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    auth.require("event:read")?;
-    let project = project(&state, &org, &project_slug).await?;
-    let event_id = normalize_event_id(&event_id)?;
-    let event = state
-        .store
-        .event(project.id, &event_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(|| ApiError::NotFound("Event not found".into()))?;
+    let event = stored_event(&state, &auth, &org, &project_slug, &event_id).await?;
     let config = &state.project_config;
     let rules = GroupingRules {
         enhancements: config.grouping_enhancements.clone(),
@@ -53,6 +38,25 @@ pub(crate) async fn grouping_info(
         .await
         .map_err(|_| ApiError::Internal)?;
     Ok(Json(info))
+}
+
+/// Returns the event `event_id` of `org/project_slug` for a caller allowed to read events.
+async fn stored_event(
+    state: &AppState,
+    auth: &Bearer,
+    org: &str,
+    project_slug: &str,
+    event_id: &str,
+) -> Result<StoredEvent, ApiError> {
+    auth.require("event:read")?;
+    let project = project(state, org, project_slug).await?;
+    let event_id = normalize_event_id(event_id)?;
+    state
+        .store
+        .event(project.id, &event_id)
+        .await
+        .map_err(ApiError::from_store)?
+        .ok_or_else(|| ApiError::NotFound("Event not found".into()))
 }
 
 /// Accepts an event id as 32 hex or a hyphenated UUID; returns 32 lowercase hex.
