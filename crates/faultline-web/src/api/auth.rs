@@ -57,26 +57,35 @@ impl Bearer {
     }
 }
 
-/// Returns the organization with this slug, or 404.
-pub(crate) async fn organization(state: &AppState, slug: &str) -> Result<Organization, ApiError> {
-    state
-        .store
-        .organization_by_slug(slug)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
-}
+impl Bearer {
+    /// Returns the organization with this slug, or 404. Every route that names an
+    /// organization starts here, so this is where access to it is decided.
+    pub(crate) async fn organization(
+        &self,
+        state: &AppState,
+        slug: &str,
+    ) -> Result<Organization, ApiError> {
+        state
+            .store
+            .organization_by_slug(slug)
+            .await
+            .map_err(ApiError::from_store)?
+            .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+    }
 
-/// Returns the project `org/project`, or 404.
-pub(crate) async fn project(
-    state: &AppState,
-    org: &str,
-    project: &str,
-) -> Result<Project, ApiError> {
-    state
-        .store
-        .project_by_slug(org, project)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+    /// Returns the project `org/project`, or 404; access as for [`Bearer::organization`].
+    pub(crate) async fn project(
+        &self,
+        state: &AppState,
+        org: &str,
+        project: &str,
+    ) -> Result<Project, ApiError> {
+        self.organization(state, org).await?;
+        state
+            .store
+            .project_by_slug(org, project)
+            .await
+            .map_err(ApiError::from_store)?
+            .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+    }
 }

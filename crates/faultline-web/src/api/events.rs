@@ -6,7 +6,7 @@ use faultline_protocol::process::group::{GroupingRules, group};
 use faultline_store::StoredEvent;
 use serde_json::Value;
 
-use super::auth::{Bearer, project};
+use super::auth::Bearer;
 use super::wire;
 use crate::{ApiError, AppState};
 
@@ -49,7 +49,7 @@ async fn stored_event(
     event_id: &str,
 ) -> Result<StoredEvent, ApiError> {
     auth.require("event:read")?;
-    let project = project(state, org, project_slug).await?;
+    let project = auth.project(state, org, project_slug).await?;
     let event_id = normalize_event_id(event_id)?;
     state
         .store

@@ -8,7 +8,7 @@ use faultline_store::IssueQuery;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::auth::{Bearer, organization, project};
+use super::auth::Bearer;
 use super::{pagination, wire};
 use crate::{ApiError, AppState};
 
@@ -32,7 +32,7 @@ pub(crate) async fn project_issues(
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
     auth.require("event:read")?;
-    let project = project(&state, &org, &project_slug).await?;
+    let project = auth.project(&state, &org, &project_slug).await?;
     let limit = params
         .limit
         .unwrap_or(ISSUES_PAGE_DEFAULT)
@@ -75,7 +75,7 @@ pub(crate) async fn issue(
 ) -> Result<Json<Value>, ApiError> {
     auth.require("event:read")?;
     let not_found = || ApiError::NotFound("The requested resource does not exist".into());
-    let organization = organization(&state, &org).await?;
+    let organization = auth.organization(&state, &org).await?;
     let issue_id: i64 = issue_id.parse().map_err(|_| not_found())?;
     let issue = state
         .store
