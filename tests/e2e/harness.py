@@ -460,6 +460,11 @@ class RecordingProxy:
             except OSError:
                 pass
 
+    def sent_bytes(self) -> bytes:
+        """Returns every byte clients have sent so far, connections one after another."""
+        with self._lock:
+            return b"".join(bytes(s) for s in self._streams)
+
     def request_heads(self) -> list:
         """Returns `(method, target, {lowercase header: value})` for every request seen so far."""
         heads = []

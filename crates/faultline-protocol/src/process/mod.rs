@@ -1,13 +1,14 @@
 //! Event processing: a pure function from a received payload to a [`ProcessedEvent`].
 //!
 //! `process` runs the passes in order: [`normalize`] (timestamps, clock drift, defaults, IP,
-//! request, tags), [`user_agent`] (browser/OS/device contexts), [`group`] (grouping hashes) and
-//! [`derive`] (title, culprit, metadata, tags). No clock, database or network inside: the caller
+//! request, tags), [`user_agent`] (browser/OS/device contexts), [`scrub`] (sensitive data out),
+//! [`group`] (grouping hashes) and [`derive`] (title, culprit, metadata, tags). No clock, database or network inside: the caller
 //! passes the receive time and the client address in [`RequestMeta`].
 
 pub mod derive;
 pub mod group;
 pub mod normalize;
+pub mod scrub;
 pub mod user_agent;
 
 mod pipeline;
@@ -36,6 +37,8 @@ pub struct ProjectConfig {
     pub grouping_enhancements: String,
     /// Extra server-side fingerprint rules, one per line.
     pub fingerprinting_rules: String,
+    /// Data scrubbing (on, with the default rules, unless the project says otherwise).
+    pub scrubbing: scrub::ScrubConfig,
 }
 
 /// Facts about the request an event arrived in, supplied by the HTTP layer.

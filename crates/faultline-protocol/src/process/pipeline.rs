@@ -1,9 +1,10 @@
-//! The order of the processing passes: normalize, user agent, group, derive; then the derived
+//! The order of the processing passes: normalize, user agent, scrub, group, derive; then the derived
 //! fields are written into the payload so the stored JSON describes itself.
 
 use super::derive::{Derived, derive};
 use super::group::{GroupingRules, group};
 use super::normalize::{Normalized, normalize};
+use super::scrub::scrub_event;
 use super::user_agent::normalize_user_agent;
 use super::{EventItemKind, ProcessedEvent, ProjectConfig, RequestMeta};
 use crate::event::str_field;
@@ -42,6 +43,8 @@ pub fn process(
         timestamp,
     } = normalize(&mut event, kind, meta)?;
     normalize_user_agent(&mut event);
+    // Before grouping and derivation, so no hash, title or tag carries what was scrubbed.
+    scrub_event(&mut event, &config.scrubbing);
 
     let rules = GroupingRules {
         enhancements: config.grouping_enhancements.clone(),
