@@ -11,6 +11,7 @@
 //! - `store`: the backend-neutral [`Store`] facade.
 //! - `sqlite`: the SQLite backend (connections, migrations, writer thread, queries). A
 //!   PostgreSQL backend would sit beside it as `postgres`, behind the same facade.
+//! - [`search`]: Sentry's issue search syntax, parsed (compiled to SQL by the backend).
 //! - [`limits`]: the store's named limits and defaults.
 //!
 //! **Invariant**: no other crate sees SQL, a connection or a backend type.
@@ -20,6 +21,7 @@ mod cursor;
 mod error;
 pub mod limits;
 pub mod model;
+pub mod search;
 mod secret;
 mod sqlite;
 mod store;
@@ -27,8 +29,8 @@ pub mod write;
 
 pub use error::StoreError;
 pub use model::{
-    Bootstrap, BootstrapRequest, GroupHash, Issue, IssueQuery, IssueTagValue, Organization,
-    OutcomeCount, Project, ProjectKey, StoredEvent, TokenInfo, User,
+    Bootstrap, BootstrapRequest, GroupHash, Issue, IssueQuery, IssueSearchRequest, IssueSort,
+    IssueTagValue, Organization, OutcomeCount, Project, ProjectKey, StoredEvent, TokenInfo, User,
 };
 pub use store::{Durability, Store, StoreOptions};
 pub use write::{WriteOp, WriteReceipt};

@@ -162,6 +162,64 @@ impl Default for IssueQuery {
     }
 }
 
+/// Which issues a search lists: the projects to look in, the parsed query, the environments
+/// (any of them; none = all), the order and a page of `limit` after `cursor`.
+///
+/// Paging is keyset paging on `(sort column, id)`: issues created while a client walks the
+/// pages never make it see an issue twice or miss one that existed when it started (an
+/// existing issue whose sort value changes moves, as in Sentry). Ask for `limit + 1` to learn
+/// whether a next page exists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueSearchRequest {
+    pub project_ids: Vec<i64>,
+    pub search: crate::search::IssueSearch,
+    pub environments: Vec<String>,
+    pub sort: IssueSort,
+    pub limit: usize,
+    /// From [`Issue::cursor_for`] of the previous page's last issue, with the same sort.
+    pub cursor: Option<String>,
+}
+
+/// Sentry's issue sort orders, all descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IssueSort {
+    /// `date`: last seen.
+    #[default]
+    Date,
+    /// `new`: first seen.
+    New,
+    /// `freq`: times seen.
+    Freq,
+    /// `user`: distinct users.
+    User,
+}
+
+impl IssueSort {
+    /// Parses Sentry's `sort` parameter.
+    pub fn from_param(text: &str) -> Option<IssueSort> {
+        Some(match text {
+            "date" => IssueSort::Date,
+            "new" => IssueSort::New,
+            "freq" => IssueSort::Freq,
+            "user" => IssueSort::User,
+            _ => return None,
+        })
+    }
+}
+
+impl Issue {
+    /// Returns the cursor that continues a search in `sort` order after this issue.
+    pub fn cursor_for(&self, sort: IssueSort) -> String {
+        let value = match sort {
+            IssueSort::Date => crate::codec::micros(self.last_seen),
+            IssueSort::New => crate::codec::micros(self.first_seen),
+            IssueSort::Freq => i64::try_from(self.times_seen).unwrap_or(i64::MAX),
+            IssueSort::User => i64::try_from(self.user_count).unwrap_or(i64::MAX),
+        };
+        format!("{value}:{}", self.id)
+    }
+}
+
 /// A grouphash of an issue and the grouping config that produced it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupHash {

@@ -233,6 +233,14 @@ impl Store {
         self.sqlite().issue_events(issue_id, limit).await
     }
 
+    /// Returns a page of the issues a search selects (see [`IssueSearchRequest`]).
+    pub async fn search_issues(
+        &self,
+        request: crate::model::IssueSearchRequest,
+    ) -> Result<Vec<Issue>, StoreError> {
+        self.sqlite().search_issues(request).await
+    }
+
     /// Returns a page of a project's issues, newest `last_seen` first (see [`IssueQuery`]).
     pub async fn issues(
         &self,

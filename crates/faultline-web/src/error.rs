@@ -60,6 +60,7 @@ impl ApiError {
             faultline_store::StoreError::ShuttingDown => {
                 ApiError::Unavailable("server is shutting down".into())
             }
+            faultline_store::StoreError::Invalid(detail) => ApiError::BadRequest(detail),
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::Internal

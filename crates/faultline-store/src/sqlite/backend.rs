@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use super::admin::{self, BootstrapRun, NewAdmin};
 use super::connection::{self, DATABASE_FILE_NAME};
 use super::migrate;
-use super::queries::{access, events, issues, stats};
+use super::queries::{access, events, issues, search, stats};
 use super::read::ReadPool;
 use super::writer::{Job, Writer};
 use crate::StoreError;
@@ -277,6 +277,16 @@ impl SqliteBackend {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.reads
             .run(move |conn| events::issue_events(conn, issue_id, limit))
+            .await
+    }
+
+    pub(crate) async fn search_issues(
+        &self,
+        request: crate::model::IssueSearchRequest,
+    ) -> Result<Vec<Issue>, StoreError> {
+        let now_us = micros(Utc::now());
+        self.reads
+            .run(move |conn| search::search_issues(conn, &request, now_us))
             .await
     }
 

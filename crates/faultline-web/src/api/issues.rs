@@ -1,11 +1,12 @@
-//! Issue routes: a project's issue list and one issue.
+//! Issue routes: issue lists (a project's, an organization's) with Sentry's search syntax,
+//! and one issue.
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use faultline_store::IssueQuery;
-use serde::Deserialize;
+use faultline_store::search::{self, IssueSearch};
+use faultline_store::{IssueSearchRequest, IssueSort, Project};
 use serde_json::Value;
 
 use super::auth::Bearer;
@@ -17,54 +18,203 @@ const ISSUES_PAGE_DEFAULT: usize = 25;
 /// Issues per page at most.
 const ISSUES_PAGE_MAX: usize = 100;
 
-#[derive(Deserialize)]
-pub(crate) struct ListParams {
-    limit: Option<usize>,
+/// The query string of an issue list, as Sentry's issue endpoints read it.
+struct ListParams {
+    query: Option<String>,
+    environments: Vec<String>,
+    projects: Vec<i64>,
+    sort: IssueSort,
+    limit: usize,
     cursor: Option<String>,
 }
 
-/// `GET /api/0/projects/{org}/{project}/issues/`
-pub(crate) async fn project_issues(
-    State(state): State<AppState>,
-    auth: Bearer,
-    OriginalUri(uri): OriginalUri,
-    Path((org, project_slug)): Path<(String, String)>,
-    Query(params): Query<ListParams>,
+impl ListParams {
+    /// Reads the parameters; repeated `environment` and `project` accumulate.
+    fn parse(raw: Option<&str>) -> Result<ListParams, ApiError> {
+        let bad = |detail: String| ApiError::BadRequest(detail);
+        let mut params = ListParams {
+            query: None,
+            environments: Vec::new(),
+            projects: Vec::new(),
+            sort: IssueSort::Date,
+            limit: ISSUES_PAGE_DEFAULT,
+            cursor: None,
+        };
+        for (key, value) in query_pairs(raw.unwrap_or("")) {
+            match key.as_str() {
+                "query" => params.query = Some(value),
+                "environment" if !value.is_empty() => params.environments.push(value),
+                "project" => {
+                    let id = value
+                        .parse()
+                        .map_err(|_| bad(format!("project must be a project id, not {value:?}")))?;
+                    if id != -1 {
+                        params.projects.push(id);
+                    }
+                }
+                "sort" => {
+                    params.sort = IssueSort::from_param(&value).ok_or_else(|| {
+                        bad(format!(
+                            "sort must be one of date, new, freq, user; not {value:?}"
+                        ))
+                    })?;
+                }
+                "limit" => {
+                    let limit: usize = value
+                        .parse()
+                        .map_err(|_| bad(format!("limit must be a number, not {value:?}")))?;
+                    params.limit = limit.clamp(1, ISSUES_PAGE_MAX);
+                }
+                "cursor" if !value.is_empty() => params.cursor = Some(value),
+                "statsPeriod" | "groupStatsPeriod"
+                    if !matches!(value.as_str(), "" | "24h" | "14d" | "auto") =>
+                {
+                    return Err(bad(format!(
+                        "{key} must be one of \"\", \"24h\", \"14d\" or \"auto\"; not {value:?}"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+
+    /// The parsed search: Sentry implies `is:unresolved` when no `query` is given at all.
+    fn search(&self) -> Result<IssueSearch, ApiError> {
+        let query = self.query.as_deref().unwrap_or("is:unresolved");
+        search::parse(query, chrono::Utc::now())
+            .map_err(|err| ApiError::BadRequest(format!("Error parsing search query: {err}")))
+    }
+}
+
+/// Splits a query string into decoded `(key, value)` pairs (`+` is a space).
+fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs a list request over `projects` and answers the page with its `Link` header.
+async fn list_issues(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    params: ListParams,
+    projects: Vec<Project>,
+    org: &str,
 ) -> Result<Response, ApiError> {
-    auth.require("event:read")?;
-    let project = auth.project(&state, &org, &project_slug).await?;
-    let limit = params
-        .limit
-        .unwrap_or(ISSUES_PAGE_DEFAULT)
-        .clamp(1, ISSUES_PAGE_MAX);
-    // Fetch one more than asked to learn whether a next page exists.
-    let query = IssueQuery {
+    let search = params.search()?;
+    let limit = params.limit;
+    let request = IssueSearchRequest {
+        project_ids: projects.iter().map(|p| p.id).collect(),
+        search,
+        environments: params.environments.clone(),
+        sort: params.sort,
+        // One more than asked, to learn whether a next page exists.
         limit: limit + 1,
         cursor: params.cursor.clone(),
-        status: None,
     };
     let mut issues = state
         .store
-        .issues(project.id, query)
+        .search_issues(request)
         .await
         .map_err(ApiError::from_store)?;
     let has_more = issues.len() > limit;
     issues.truncate(limit);
     let next = has_more
-        .then(|| issues.last().map(|i| i.cursor()))
+        .then(|| issues.last().map(|i| i.cursor_for(params.sort)))
         .flatten();
     let base = &state.config.public_url;
     let body: Vec<Value> = issues
         .iter()
-        .map(|i| wire::issue_json(i, &project, &org, base))
+        .filter_map(|issue| {
+            let project = projects.iter().find(|p| p.id == issue.project_id)?;
+            Some(wire::issue_json(issue, project, org, base))
+        })
         .collect();
     let mut response = Json(body).into_response();
     if let Some(link) =
-        pagination::link_header(&uri, base, params.cursor.as_deref(), next.as_deref())
+        pagination::link_header(uri, base, params.cursor.as_deref(), next.as_deref())
     {
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)
+}
+
+/// `GET /api/0/projects/{org}/{project}/issues/`: Sentry's search syntax in `query`,
+/// `environment` (repeatable), `sort` (date, new, freq, user), `limit` and `cursor`.
+pub(crate) async fn project_issues(
+    State(state): State<AppState>,
+    auth: Bearer,
+    OriginalUri(uri): OriginalUri,
+    Path((org, project_slug)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    auth.require("event:read")?;
+    let project = auth.project(&state, &org, &project_slug).await?;
+    let params = ListParams::parse(raw.as_deref())?;
+    list_issues(&state, &uri, params, vec![project], &org).await
+}
+
+/// `GET /api/0/organizations/{org}/issues/`: as the project list, across the organization's
+/// projects (or those named by repeated `project=ID`).
+pub(crate) async fn organization_issues(
+    State(state): State<AppState>,
+    auth: Bearer,
+    OriginalUri(uri): OriginalUri,
+    Path(org): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    auth.require("event:read")?;
+    let organization = auth.organization(&state, &org).await?;
+    let params = ListParams::parse(raw.as_deref())?;
+    let mut projects = state
+        .store
+        .projects(organization.id)
+        .await
+        .map_err(ApiError::from_store)?;
+    if !params.projects.is_empty() {
+        if let Some(unknown) = params
+            .projects
+            .iter()
+            .find(|id| !projects.iter().any(|p| p.id == **id))
+        {
+            return Err(ApiError::Forbidden(format!(
+                "project {unknown} is not a project of this organization you can access"
+            )));
+        }
+        projects.retain(|p| params.projects.contains(&p.id));
+    }
+    list_issues(&state, &uri, params, projects, &org).await
 }
 
 /// `GET /api/0/organizations/{org}/issues/{issue_id}/`

@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
             get(issues::project_issues),
         )
         .route(
+            "/api/0/organizations/{org}/issues/",
+            get(issues::organization_issues),
+        )
+        .route(
             "/api/0/organizations/{org}/issues/{issue_id}/",
             get(issues::issue),
         )

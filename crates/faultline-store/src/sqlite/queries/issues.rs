@@ -9,14 +9,14 @@ use crate::cursor::IssueCursor;
 use crate::limits::ISSUE_PAGE_LIMIT_MAX;
 use crate::model::{GroupHash, Issue, IssueQuery, IssueTagValue};
 
-const ISSUE_COLUMNS: &str =
+pub(super) const ISSUE_COLUMNS: &str =
     "id, project_id, short_id, title, culprit, level, status, substatus, issue_type,
     metadata, first_seen, last_seen, times_seen, user_count, first_release, last_release, platform";
 
 /// The statuses an issue can have.
 pub(crate) const ISSUE_STATUSES: &[&str] = &["unresolved", "resolved", "ignored"];
 
-fn issue_from_row(row: &Row<'_>) -> Result<Issue, StoreError> {
+pub(super) fn issue_from_row(row: &Row<'_>) -> Result<Issue, StoreError> {
     let metadata: String = row.get(9)?;
     Ok(Issue {
         id: row.get(0)?,

@@ -1,0 +1,212 @@
+//! Compiles an [`IssueSearch`] into one keyset-paged `SELECT` over `issues`, with every value
+//! bound as a parameter (user text never becomes SQL).
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, params_from_iter};
+
+use super::access::all;
+use super::issues::{ISSUE_COLUMNS, issue_from_row};
+use crate::StoreError;
+use crate::codec::micros;
+use crate::limits::ISSUE_PAGE_LIMIT_MAX;
+use crate::model::{Issue, IssueSearchRequest, IssueSort};
+use crate::search::{Bound, Condition, IsValue, Pattern};
+
+/// How far back Sentry's inbox (`is:for_review`) counts an issue as new.
+const FOR_REVIEW_DAYS: i64 = 7;
+
+/// A `WHERE` clause under construction and its parameters, numbered as they are added.
+#[derive(Default)]
+struct Sql {
+    clauses: Vec<String>,
+    params: Vec<Box<dyn ToSql>>,
+}
+
+impl Sql {
+    /// Adds a parameter and returns its placeholder.
+    fn bind(&mut self, value: impl ToSql + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("?{}", self.params.len())
+    }
+
+    fn push(&mut self, negated: bool, clause: String) {
+        self.clauses.push(if negated {
+            format!("NOT ({clause})")
+        } else {
+            clause
+        });
+    }
+
+    /// `column = ?` or `column LIKE ? ESCAPE '\'` for a wildcard.
+    fn matches(&mut self, column: &str, pattern: &Pattern) -> String {
+        match pattern {
+            Pattern::Exact(value) => format!("{column} = {}", self.bind(value.clone())),
+            Pattern::Wildcard(value) => {
+                format!(
+                    "{column} LIKE {} ESCAPE '\\'",
+                    self.bind(like_pattern(value, ""))
+                )
+            }
+        }
+    }
+
+    fn tag(&mut self, key: &str, pattern: &Pattern) -> String {
+        let key = self.bind(key.to_owned());
+        let value = self.matches("t.value", pattern);
+        format!(
+            "EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = issues.id AND t.key = {key} AND {value})"
+        )
+    }
+
+    fn bound(&mut self, column: &str, bound: Bound<i64>) -> String {
+        match bound {
+            Bound::After(v) => format!("{column} > {}", self.bind(v)),
+            Bound::AtOrAfter(v) => format!("{column} >= {}", self.bind(v)),
+            Bound::Before(v) => format!("{column} < {}", self.bind(v)),
+            Bound::AtOrBefore(v) => format!("{column} <= {}", self.bind(v)),
+            Bound::Equal(v) => format!("{column} = {}", self.bind(v)),
+            Bound::Within(start, end) => {
+                format!(
+                    "({column} >= {} AND {column} < {})",
+                    self.bind(start),
+                    self.bind(end)
+                )
+            }
+        }
+    }
+}
+
+/// Turns a `*` wildcard value into a LIKE pattern, escaping LIKE's own `%`, `_` and `\`;
+/// `around` goes on both ends (`%` for a substring match).
+fn like_pattern(value: &str, around: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push_str(around);
+    for c in value.chars() {
+        match c {
+            '*' => out.push('%'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str(around);
+    out
+}
+
+fn date_bound(bound: Bound<chrono::DateTime<chrono::Utc>>) -> Bound<i64> {
+    match bound {
+        Bound::After(t) => Bound::After(micros(t)),
+        Bound::AtOrAfter(t) => Bound::AtOrAfter(micros(t)),
+        Bound::Before(t) => Bound::Before(micros(t)),
+        Bound::AtOrBefore(t) => Bound::AtOrBefore(micros(t)),
+        Bound::Equal(t) => Bound::Equal(micros(t)),
+        Bound::Within(a, b) => Bound::Within(micros(a), micros(b)),
+    }
+}
+
+/// Returns a page of the issues `request` selects, in its sort order.
+pub(crate) fn search_issues(
+    conn: &Connection,
+    request: &IssueSearchRequest,
+    now_us: i64,
+) -> Result<Vec<Issue>, StoreError> {
+    let mut sql = Sql::default();
+    if request.project_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let projects: Vec<String> = request.project_ids.iter().map(|id| sql.bind(*id)).collect();
+    sql.clauses
+        .push(format!("project_id IN ({})", projects.join(", ")));
+    if !request.environments.is_empty() {
+        let values: Vec<String> = request
+            .environments
+            .iter()
+            .map(|e| sql.bind(e.clone()))
+            .collect();
+        sql.clauses.push(format!(
+            "EXISTS (SELECT 1 FROM issue_tag_values t WHERE t.issue_id = issues.id \
+             AND t.key = 'environment' AND t.value IN ({}))",
+            values.join(", ")
+        ));
+    }
+    for filter in &request.search.filters {
+        let clause = match &filter.condition {
+            Condition::Is(IsValue::Unresolved) => "status = 'unresolved'".to_owned(),
+            Condition::Is(IsValue::Resolved) => "status = 'resolved'".to_owned(),
+            Condition::Is(IsValue::Ignored) => "status = 'ignored'".to_owned(),
+            Condition::Is(IsValue::ForReview) => {
+                let since = sql.bind(now_us - FOR_REVIEW_DAYS * 86_400_000_000);
+                format!(
+                    "status = 'unresolved' AND (substatus IN ('new', 'regressed', 'escalating') \
+                     OR (substatus IS NULL AND first_seen >= {since}))"
+                )
+            }
+            Condition::Is(IsValue::Assigned | IsValue::Unassigned) | Condition::Assigned(_) => {
+                return Err(StoreError::Invalid(
+                    "assignment filters (is:assigned, is:unassigned, assigned:) are not available yet: issues cannot be assigned in this version".into(),
+                ));
+            }
+            Condition::Level(pattern) => sql.matches("level", pattern),
+            Condition::FirstSeen(bound) => sql.bound("first_seen", date_bound(*bound)),
+            Condition::LastSeen(bound) => sql.bound("last_seen", date_bound(*bound)),
+            Condition::TimesSeen(bound) => sql.bound("times_seen", *bound),
+            Condition::UserEmail(pattern) => {
+                // The `user` tag names the user by the first of id, username, email, ip.
+                let tagged = match pattern {
+                    Pattern::Exact(v) => Pattern::Exact(format!("email:{v}")),
+                    Pattern::Wildcard(v) => Pattern::Wildcard(format!("email:{v}")),
+                };
+                sql.tag("user", &tagged)
+            }
+            Condition::Tag { key, value } => sql.tag(key, value),
+        };
+        sql.push(filter.negated, clause);
+    }
+    if let Some(text) = &request.search.text {
+        let pattern = sql.bind(like_pattern(text, "%"));
+        sql.clauses.push(format!(
+            "(title LIKE {pattern} ESCAPE '\\' OR culprit LIKE {pattern} ESCAPE '\\')"
+        ));
+    }
+    let column = request.sort.column();
+    if let Some(cursor) = &request.cursor {
+        let (value, id) = parse_cursor(cursor)?;
+        let (value, id) = (sql.bind(value), sql.bind(id));
+        sql.clauses
+            .push(format!("({column}, id) < ({value}, {id})"));
+    }
+    let limit = sql.bind(request.limit.clamp(1, ISSUE_PAGE_LIMIT_MAX + 1) as i64);
+    let query = format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues WHERE {} ORDER BY {column} DESC, id DESC LIMIT {limit}",
+        sql.clauses.join(" AND ")
+    );
+    all(
+        conn,
+        &query,
+        params_from_iter(sql.params.iter()),
+        issue_from_row,
+    )
+}
+
+/// Parses `<sort value>:<id>`, the cursor [`Issue::cursor_for`] writes.
+fn parse_cursor(text: &str) -> Result<(i64, i64), StoreError> {
+    let invalid = || StoreError::Invalid(format!("malformed cursor: {text:?}"));
+    let (value, id) = text.split_once(':').ok_or_else(invalid)?;
+    Ok((
+        value.parse().map_err(|_| invalid())?,
+        id.parse().map_err(|_| invalid())?,
+    ))
+}
+
+impl IssueSort {
+    fn column(self) -> &'static str {
+        match self {
+            IssueSort::Date => "last_seen",
+            IssueSort::New => "first_seen",
+            IssueSort::Freq => "times_seen",
+            IssueSort::User => "user_count",
+        }
+    }
+}
