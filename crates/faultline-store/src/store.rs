@@ -190,6 +190,29 @@ impl Store {
         self.sqlite().project(project_id).await
     }
 
+    /// Returns a project's option `key` (a JSON value), or `None` when it has the default.
+    pub async fn project_option(
+        &self,
+        project_id: i64,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.sqlite()
+            .project_option(project_id, key.to_owned())
+            .await
+    }
+
+    /// Sets a project's option `key`; returns `false` when there is no such project.
+    pub async fn set_project_option(
+        &self,
+        project_id: i64,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        self.sqlite()
+            .set_project_option(project_id, key.to_owned(), value)
+            .await
+    }
+
     /// Returns an organization's projects by slug.
     pub async fn projects(&self, organization_id: i64) -> Result<Vec<Project>, StoreError> {
         self.sqlite().projects(organization_id).await

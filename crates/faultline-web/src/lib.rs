@@ -4,6 +4,8 @@
 //!   key authentication, rate limits and CORS.
 //! - [`api`]: the `/api/0/` web API read path, with Bearer tokens.
 //! - [`ops`]: `/health`, `/ready` and `/metrics`.
+//! - [`project_settings`]: per-project processing settings (data scrubbing), stored as
+//!   project options.
 //!
 //! [`app`] assembles them into one router; it is the seam every test goes through.
 
@@ -11,6 +13,7 @@ pub mod api;
 mod error;
 pub mod ingest;
 pub mod ops;
+pub mod project_settings;
 mod router;
 mod state;
 

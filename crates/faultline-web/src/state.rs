@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use faultline_protocol::process::ProjectConfig;
 use faultline_store::Store;
 
 use crate::ingest::keys::KeyCache;
@@ -24,7 +23,6 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub(crate) keys: Arc<KeyCache>,
     pub(crate) rate_limiter: Arc<RateLimiter>,
-    pub(crate) project_config: Arc<ProjectConfig>,
     /// Renders the Prometheus text exposition; `None` when no recorder is installed.
     pub(crate) metrics_render: Option<Arc<dyn Fn() -> String + Send + Sync>>,
 }
@@ -37,7 +35,6 @@ impl AppState {
             config: Arc::new(config),
             keys: Arc::new(KeyCache::default()),
             rate_limiter: Arc::new(RateLimiter::default()),
-            project_config: Arc::new(ProjectConfig::default()),
             metrics_render: None,
         }
     }

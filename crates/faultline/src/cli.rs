@@ -22,6 +22,8 @@ pub enum Command {
     Bootstrap(BootstrapArgs),
     /// Prints the grouping variants and hashes of one event JSON.
     GroupingInfo(GroupingInfoArgs),
+    /// Shows or changes a project's data-scrubbing settings; prints them as JSON.
+    ScrubSettings(ScrubSettingsArgs),
 }
 
 impl Default for Command {
@@ -96,6 +98,33 @@ pub struct BootstrapArgs {
     /// Print JSON (`{"url","dsn","token","org","project","project_id"}`).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScrubSettingsArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Organization slug.
+    #[arg(long, env = "FAULTLINE_ORG")]
+    pub org: String,
+    /// Project slug.
+    #[arg(long, env = "FAULTLINE_PROJECT")]
+    pub project: String,
+    /// Scrub at all (Sentry's `dataScrubber`).
+    #[arg(long)]
+    pub enabled: Option<bool>,
+    /// Apply the default rules (`dataScrubberDefaults`).
+    #[arg(long)]
+    pub defaults: Option<bool>,
+    /// Remove IP addresses (`scrubIPAddresses`).
+    #[arg(long)]
+    pub scrub_ip_addresses: Option<bool>,
+    /// Extra sensitive key fragments, comma-separated (replaces the list; "" clears it).
+    #[arg(long)]
+    pub sensitive_fields: Option<String>,
+    /// Keys never scrubbed, comma-separated (replaces the list; "" clears it).
+    #[arg(long)]
+    pub safe_fields: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

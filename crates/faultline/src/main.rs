@@ -3,6 +3,7 @@
 mod bootstrap;
 mod cli;
 mod grouping_info;
+mod scrub_settings;
 mod serve;
 
 use clap::Parser;
@@ -13,5 +14,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::Bootstrap(args) => bootstrap::run(args),
         cli::Command::GroupingInfo(args) => grouping_info::run(args),
+        cli::Command::ScrubSettings(args) => scrub_settings::run(args),
     }
 }

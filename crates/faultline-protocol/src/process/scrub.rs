@@ -65,19 +65,26 @@ const SKIPPED_TOP_LEVEL: &[&str] = &[
 const CARD_DIGITS_MIN: usize = 13;
 const CARD_DIGITS_MAX: usize = 19;
 
-/// A project's data-scrubbing settings (Sentry's `dataScrubber`, `dataScrubberDefaults`,
-/// `scrubIPAddresses`, `sensitiveFields` and `safeFields`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A project's data-scrubbing settings. Its JSON form uses the names of Sentry's project
+/// settings (`dataScrubber`, `dataScrubberDefaults`, `scrubIPAddresses`, `sensitiveFields`,
+/// `safeFields`); a missing field keeps its default.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScrubConfig {
     /// Scrubbing at all (`dataScrubber`). On by default.
+    #[serde(rename = "dataScrubber")]
     pub enabled: bool,
     /// The default sensitive keys and card numbers (`dataScrubberDefaults`). On by default.
+    #[serde(rename = "dataScrubberDefaults")]
     pub defaults: bool,
     /// Remove the user's IP address and `REMOTE_ADDR` (`scrubIPAddresses`). Off by default.
+    #[serde(rename = "scrubIPAddresses")]
     pub scrub_ip_addresses: bool,
     /// Extra key fragments to filter, matched like the defaults.
+    #[serde(rename = "sensitiveFields")]
     pub sensitive_fields: Vec<String>,
     /// Keys never scrubbed (exact, ASCII case-insensitive); they win over sensitive ones.
+    #[serde(rename = "safeFields")]
     pub safe_fields: Vec<String>,
 }
 
@@ -607,6 +614,22 @@ mod tests {
         assert_eq!(only_mine["extra"]["mine"], FILTERED);
         assert_eq!(only_mine["extra"]["cc"], "4111111111111111");
         assert_eq!(only_mine["request"]["cookies"], json!([["sid", "1"]]));
+    }
+
+    #[test]
+    fn settings_read_and_write_sentry_names() {
+        let config: ScrubConfig =
+            serde_json::from_value(json!({"scrubIPAddresses": true, "safeFields": ["card"]}))
+                .unwrap();
+        assert!(config.enabled && config.defaults && config.scrub_ip_addresses);
+        assert_eq!(config.safe_fields, ["card"]);
+        assert_eq!(
+            serde_json::to_value(ScrubConfig::default()).unwrap(),
+            json!({"dataScrubber": true, "dataScrubberDefaults": true, "scrubIPAddresses": false,
+                   "sensitiveFields": [], "safeFields": []})
+        );
+        assert!(serde_json::from_value::<ScrubConfig>(json!({"dataScrubber": "yes"})).is_err());
+        assert!(serde_json::from_value::<ScrubConfig>(json!({"scrubIps": true})).is_err());
     }
 
     #[test]

@@ -208,3 +208,30 @@ pub(crate) fn set_issue_status(
     )?;
     Ok(changed == 1)
 }
+
+/// Sets (inserts or replaces) a project's option; returns `false` for an unknown project.
+pub(crate) fn set_project_option(
+    conn: &mut Connection,
+    project_id: i64,
+    key: &str,
+    value: &serde_json::Value,
+    now_us: i64,
+) -> Result<bool, StoreError> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM projects WHERE id = ?1",
+            [project_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    conn.execute(
+        "INSERT INTO project_options (project_id, key, value, date_updated) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value,
+             date_updated = excluded.date_updated",
+        (project_id, key, value.to_string(), now_us),
+    )?;
+    Ok(true)
+}

@@ -254,6 +254,28 @@ impl SqliteBackend {
             .await
     }
 
+    pub(crate) async fn project_option(
+        &self,
+        project_id: i64,
+        key: String,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.reads
+            .run(move |conn| access::project_option(conn, project_id, &key))
+            .await
+    }
+
+    pub(crate) async fn set_project_option(
+        &self,
+        project_id: i64,
+        key: String,
+        value: serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        self.exclusive(move |conn| {
+            admin::set_project_option(conn, project_id, &key, &value, micros(Utc::now()))
+        })
+        .await
+    }
+
     pub(crate) async fn projects(&self, organization_id: i64) -> Result<Vec<Project>, StoreError> {
         self.reads
             .run(move |conn| access::projects(conn, organization_id))

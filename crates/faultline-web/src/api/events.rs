@@ -28,7 +28,9 @@ pub(crate) async fn grouping_info(
     Path((org, project_slug, event_id)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let event = stored_event(&state, &auth, &org, &project_slug, &event_id).await?;
-    let config = &state.project_config;
+    let config = crate::project_settings::load_config(&state.store, event.project_id)
+        .await
+        .map_err(ApiError::from_store)?;
     let rules = GroupingRules {
         enhancements: config.grouping_enhancements.clone(),
         fingerprinting: config.fingerprinting_rules.clone(),

@@ -1,5 +1,6 @@
 //! `POST /api/{project_id}/envelope/`: the endpoint every current SDK sends everything to.
 
+use crate::ingest::keys::KnownKey;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
@@ -10,7 +11,6 @@ use faultline_protocol::decode::{self, DecodeError};
 use faultline_protocol::envelope::{self, Envelope, EnvelopeError};
 use faultline_protocol::limits::ENVELOPE_BYTES_MAX;
 use faultline_protocol::process::RequestMeta;
-use faultline_store::ProjectKey;
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -110,7 +110,7 @@ async fn run_blocking(
     state: AppState,
     request: IngestRequest,
     body: Bytes,
-    key: Option<ProjectKey>,
+    key: Option<KnownKey>,
 ) -> Result<Step, ApiError> {
     tokio::task::spawn_blocking(move || ingest_blocking(&state, &request, body, key.as_ref()))
         .await
@@ -125,7 +125,7 @@ fn ingest_blocking(
     state: &AppState,
     request: &IngestRequest,
     body: Bytes,
-    key: Option<&ProjectKey>,
+    key: Option<&KnownKey>,
 ) -> Result<Step, ApiError> {
     let decoded = decode_to_bytes(request.encoding.as_deref(), body, ENVELOPE_BYTES_MAX)?;
     let envelope = Envelope::parse(&decoded).map_err(envelope_error)?;
@@ -146,7 +146,7 @@ fn ingest_blocking(
             decoded,
         });
     };
-    check_envelope_dsn(envelope.dsn(), &key.public_key, request.project_id)?;
+    check_envelope_dsn(envelope.dsn(), &key.key.public_key, request.project_id)?;
     envelope::check_size_limits(&envelope).map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
     let meta = RequestMeta {
         received_at: Utc::now(),
@@ -156,9 +156,9 @@ fn ingest_blocking(
         user_agent: request.user_agent.clone(),
     };
     let ctx = Context {
-        key,
+        key: &key.key,
         rate_limiter: &state.rate_limiter,
-        project_config: &state.project_config,
+        project_config: &key.config,
         meta,
     };
     Ok(Step::Done(items::prepare(&envelope, &ctx)))

@@ -1,9 +1,9 @@
 //! Which project key a request speaks for: credentials from the header, the query string or
 //! the envelope's own `dsn` header (exactly one source), checked against the path's project.
 
+use crate::ingest::keys::KnownKey;
 use axum::http::HeaderMap;
 use faultline_protocol::auth::{self, AuthError, Credentials, Dsn};
-use faultline_store::ProjectKey;
 
 use crate::{ApiError, AppState};
 
@@ -62,8 +62,8 @@ pub(crate) async fn authorize(
     state: &AppState,
     public_key: &str,
     project_id: Option<i64>,
-) -> Result<ProjectKey, ApiError> {
-    let key = state
+) -> Result<KnownKey, ApiError> {
+    let known = state
         .keys
         .get(&state.store, public_key)
         .await
@@ -71,14 +71,15 @@ pub(crate) async fn authorize(
     let rejected = |reason: &str| {
         ApiError::Forbidden(format!("event submission rejected with_reason: {reason}"))
     };
-    let Some(key) = key else {
+    let Some(known) = known else {
         return Err(rejected("ProjectKeyNotFound"));
     };
+    let key = &known.key;
     if !key.is_active {
         return Err(rejected("DisabledKey"));
     }
     if project_id.is_some_and(|id| id != key.project_id) {
         return Err(rejected("ProjectIdMismatch"));
     }
-    Ok(key)
+    Ok(known)
 }

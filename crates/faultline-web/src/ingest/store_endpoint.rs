@@ -85,9 +85,9 @@ pub(crate) async fn handle(
         envelope::check_size_limits(&envelope)
             .map_err(|err| ApiError::PayloadTooLarge(err.detail))?;
         let ctx = Context {
-            key: &key,
+            key: &key.key,
             rate_limiter: &task_state.rate_limiter,
-            project_config: &task_state.project_config,
+            project_config: &key.config,
             meta,
         };
         Ok(items::prepare(&envelope, &ctx))

@@ -128,6 +128,24 @@ pub(crate) fn project(conn: &Connection, project_id: i64) -> Result<Option<Proje
     optional(conn, &sql, [project_id], project_from_row)
 }
 
+/// Returns a project's option `key`; a stored value that is not JSON is an error.
+pub(crate) fn project_option(
+    conn: &Connection,
+    project_id: i64,
+    key: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM project_options WHERE project_id = ?1 AND key = ?2")?
+        .query_row((project_id, key), |row| row.get(0))
+        .optional()?;
+    text.map(|text| {
+        serde_json::from_str(&text).map_err(|err| {
+            StoreError::Corrupt(format!("project {project_id} option {key:?}: {err}"))
+        })
+    })
+    .transpose()
+}
+
 pub(crate) fn projects(
     conn: &Connection,
     organization_id: i64,
