@@ -103,7 +103,7 @@ def test_chained_exception_frames_and_context_lines(rich_event):
         "filename", "absPath", "module", "package", "platform", "instructionAddr", "symbolAddr",
         "function", "rawFunction", "symbol", "context", "lineNo", "colNo", "inApp", "trust",
         "errors", "lock", "vars",
-    }  # fmt: skip
+    }
     assert frame["function"] == "checkout"
     assert frame["module"] == __name__
     assert frame["inApp"] is True
@@ -138,7 +138,7 @@ def test_request(rich_event):
     assert set(request) >= {
         "apiTarget", "method", "url", "query", "fragment", "data", "headers", "cookies", "env",
         "inferredContentType",
-    }  # fmt: skip
+    }
     assert request["method"] == "POST"
     assert request["url"] == "https://shop.example/checkout"
     assert request["query"] == [["step", "2"], ["coupon", ""]]

@@ -90,6 +90,8 @@ test("info shows the token's user and scopes from GET /api/0/", { timeout: TEST_
   const anonymous = await fetch(`${project.url}/api/0/`);
   assert.equal(anonymous.status, 200);
   assert.deepEqual(await anonymous.json(), { version: "0", auth: null, user: null });
+  const rejected = await fetch(`${project.url}/api/0/`, { headers: { Authorization: "Bearer not-a-token" } });
+  assert.equal(rejected.status, 401);
 });
 
 test("projects list shows the organization's projects", { timeout: TEST_TIMEOUT_MS }, async () => {

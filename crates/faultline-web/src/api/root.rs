@@ -1,5 +1,5 @@
 //! `GET /api/0/`: who the caller is. `sentry-cli info` reads `auth.scopes` and `user` from it;
-//! without a (valid) token Sentry answers with nulls rather than 401, and so do we.
+//! without a token Sentry answers with nulls rather than 401 (a rejected token is still 401).
 
 use axum::Json;
 use axum::extract::State;
