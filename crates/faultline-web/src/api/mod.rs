@@ -6,6 +6,7 @@ mod auth;
 mod events;
 mod issues;
 mod pagination;
+mod root;
 mod wire;
 
 use axum::Router;
@@ -16,6 +17,7 @@ use crate::AppState;
 /// Returns the `/api/0/` routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/0/", get(root::root))
         .route(
             "/api/0/projects/{org}/{project}/events/{event_id}/",
             get(events::event),
