@@ -4,8 +4,12 @@
 //! - `issues`: issue lists (keyset-paged), one issue, its hashes and tag values.
 //! - `events`: stored events, payloads decompressed.
 //! - `stats`: counts and outcomes.
+//! - `releases`: releases, their projects and deploys (and filing an event's release).
+//! - `event_reads`: paged event lists, event id lookups, tag values of one key.
 
 pub(crate) mod access;
+pub(crate) mod event_reads;
 pub(crate) mod events;
 pub(crate) mod issues;
+pub(crate) mod releases;
 pub(crate) mod stats;
