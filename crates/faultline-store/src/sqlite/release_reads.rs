@@ -8,8 +8,7 @@ use super::queries::{event_reads, releases};
 use crate::StoreError;
 use crate::codec::micros;
 use crate::model::{
-    Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseQuery, StoredEvent,
-    TagValuePage,
+    Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseQuery, StoredEvent, TagValuePage,
 };
 
 impl SqliteBackend {

@@ -85,7 +85,10 @@ fn event_read_routes() -> Router<AppState> {
                 get(issue_resources::event),
             )
             .route(&format!("{prefix}/tags/"), get(issue_resources::tags))
-            .route(&format!("{prefix}/tags/{{key}}/"), get(issue_resources::tag))
+            .route(
+                &format!("{prefix}/tags/{{key}}/"),
+                get(issue_resources::tag),
+            )
             .route(
                 &format!("{prefix}/tags/{{key}}/values/"),
                 get(issue_resources::tag_values),

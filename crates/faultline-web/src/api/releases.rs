@@ -329,7 +329,8 @@ pub(crate) async fn update_release(
     require_write(&auth)?;
     let organization = auth.organization(&state, &org).await?;
     let body: ReleaseBody = parse_body(&body)?;
-    let project_ids = project_ids(&state, &organization, &body.projects.unwrap_or_default()).await?;
+    let project_ids =
+        project_ids(&state, &organization, &body.projects.unwrap_or_default()).await?;
     let changes = ReleaseChanges {
         git_ref: body.git_ref,
         url: body.url,
@@ -424,7 +425,9 @@ pub(crate) async fn list_deploys(
         .deploys(release.id)
         .await
         .map_err(ApiError::from_store)?;
-    Ok(Json(Value::Array(deploys.iter().map(deploy_json).collect())))
+    Ok(Json(Value::Array(
+        deploys.iter().map(deploy_json).collect(),
+    )))
 }
 
 #[cfg(test)]

@@ -148,11 +148,7 @@ fn parse_tag_cursor(text: &str) -> Result<(i64, String), StoreError> {
 }
 
 fn tag_cursor(value: &IssueTagValue) -> String {
-    let hex: String = value
-        .value
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = value.value.bytes().map(|b| format!("{b:02x}")).collect();
     format!("{}:{hex}", value.times_seen)
 }
 

@@ -50,7 +50,11 @@ pub(crate) fn record_event(
     Ok(())
 }
 
-fn release_id(conn: &Connection, organization_id: i64, version: &str) -> Result<Option<i64>, StoreError> {
+fn release_id(
+    conn: &Connection,
+    organization_id: i64,
+    version: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT id FROM releases WHERE organization_id = ?1 AND version = ?2")?
         .query_row((organization_id, version), |row| row.get(0))
@@ -290,7 +294,14 @@ pub(crate) fn releases(
     let bare = all(
         conn,
         &sql,
-        rusqlite::params![organization_id, created_us, id, prefix, query.project_id, limit],
+        rusqlite::params![
+            organization_id,
+            created_us,
+            id,
+            prefix,
+            query.project_id,
+            limit
+        ],
         bare_release,
     )?;
     bare.into_iter()
