@@ -14,9 +14,10 @@ const RELEASE_COLUMNS: &str =
     "r.id, r.organization_id, r.version, r.ref, r.url, r.date_created, r.date_released";
 const DEPLOY_COLUMNS: &str = "id, environment, name, url, date_started, date_finished";
 
-/// Files the release an event names: creates the organization's release row when it is the
-/// first event of it, adds the event's project, counts a new issue and widens the event times.
-/// Two upserts by primary key or unique index per event with a release; nothing without one.
+/// Files the release an event names: adds the event's project to the release, counts a new
+/// issue and widens the event times; creates the organization's release row first when this
+/// is its first event. One upsert per event with a release in the usual case (the release
+/// exists), three for a release's first event, nothing without a release.
 pub(crate) fn record_event(
     conn: &Connection,
     event: &EncodedEvent,
@@ -25,13 +26,34 @@ pub(crate) fn record_event(
     let Some(version) = event.release.as_deref() else {
         return Ok(());
     };
+    if upsert_release_project(conn, event, version, new_issue)? {
+        return Ok(());
+    }
     let mut insert_release = conn.prepare_cached(
         "INSERT INTO releases (organization_id, version, date_created)
          SELECT organization_id, ?2, ?3 FROM projects WHERE id = ?1
          ON CONFLICT (organization_id, version) DO NOTHING",
     )?;
     insert_release.execute((event.project_id, version, event.received_us))?;
-    let mut upsert_project = conn.prepare_cached(
+    if upsert_release_project(conn, event, version, new_issue)? {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "unknown project {}",
+            event.project_id
+        )))
+    }
+}
+
+/// Upserts the event's `release_projects` row; returns `false` when the release row does not
+/// exist yet (nothing was written).
+fn upsert_release_project(
+    conn: &Connection,
+    event: &EncodedEvent,
+    version: &str,
+    new_issue: bool,
+) -> Result<bool, StoreError> {
+    let mut upsert = conn.prepare_cached(
         "INSERT INTO release_projects (release_id, project_id, new_groups, first_event, last_event)
          SELECT r.id, p.id, ?3, ?4, ?4 FROM projects p
          JOIN releases r ON r.organization_id = p.organization_id AND r.version = ?2
@@ -41,13 +63,13 @@ pub(crate) fn record_event(
              first_event = min(coalesce(first_event, excluded.first_event), excluded.first_event),
              last_event = max(coalesce(last_event, excluded.last_event), excluded.last_event)",
     )?;
-    upsert_project.execute((
+    let changed = upsert.execute((
         event.project_id,
         version,
         i64::from(new_issue),
         event.timestamp_us,
     ))?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 fn release_id(
