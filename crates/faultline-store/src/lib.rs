@@ -32,5 +32,9 @@ pub use model::{
     Bootstrap, BootstrapRequest, GroupHash, Issue, IssueQuery, IssueSearchRequest, IssueSort,
     IssueTagValue, Organization, OutcomeCount, Project, ProjectKey, StoredEvent, TokenInfo, User,
 };
+pub use model::{
+    Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
+    TagValuePage,
+};
 pub use store::{Durability, Store, StoreOptions};
 pub use write::{WriteOp, WriteReceipt};

@@ -36,3 +36,9 @@ pub const SLUG_BYTES_MAX: usize = 50;
 
 /// Administrator e-mail addresses (RFC 5321's path limit).
 pub const EMAIL_BYTES_MAX: usize = 254;
+
+/// Releases per page of a release list at most.
+pub const RELEASE_PAGE_LIMIT_MAX: usize = 100;
+
+/// Bytes of a release version at most (Sentry's limit).
+pub const RELEASE_VERSION_BYTES_MAX: usize = 200;

@@ -4,6 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+mod release;
+
+pub use release::{
+    Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
+    TagValuePage,
+};
+
 /// An organization (`/api/0/organizations/{slug}/`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {

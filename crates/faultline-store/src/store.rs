@@ -2,6 +2,9 @@
 //! what it can without the database, then hands over to the backend (SQLite today; a
 //! PostgreSQL variant would join [`Backend`] without changing this API).
 
+mod event_reads;
+mod releases;
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -8,6 +8,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::batch::BatchState;
+use super::queries::releases;
 use crate::StoreError;
 use crate::write::{EncodedEvent, EncodedOp, EncodedRawItem, EncodedTransaction};
 
@@ -118,6 +119,7 @@ fn file_event(
         None => false,
     };
     scratch.add_event(issue_id, event, new_user);
+    releases::record_event(conn, event, chosen.is_none())?;
     Ok(())
 }
 

@@ -25,6 +25,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "project_options",
         sql: include_str!("../../migrations/sqlite/0002_project_options.sql"),
     },
+    Migration {
+        version: 3,
+        name: "releases",
+        sql: include_str!("../../migrations/sqlite/0003_releases.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

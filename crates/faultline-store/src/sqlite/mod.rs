@@ -17,6 +17,7 @@
 //! - `admin`: administrative writes (bootstrap, issue status) run alone on the writer.
 //! - `read`: the read-only connection pool.
 //! - `queries`: the read queries, by area.
+//! - `release_reads`: releases and deploys (writes on the writer) and the event read routes.
 
 mod admin;
 mod apply;
@@ -26,6 +27,7 @@ mod connection;
 mod migrate;
 mod queries;
 mod read;
+mod release_reads;
 mod writer;
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ async fn stored_event(
 }
 
 /// Accepts an event id as 32 hex or a hyphenated UUID; returns 32 lowercase hex.
-fn normalize_event_id(raw: &str) -> Result<String, ApiError> {
+pub(super) fn normalize_event_id(raw: &str) -> Result<String, ApiError> {
     let id: String = raw
         .chars()
         .filter(|c| *c != '-')

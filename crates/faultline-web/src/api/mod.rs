@@ -3,9 +3,12 @@
 //! answer with the wire types in [`wire`].
 
 mod auth;
+mod event_lists;
 mod events;
+mod issue_resources;
 mod issues;
 mod pagination;
+mod releases;
 mod root;
 mod wire;
 
@@ -38,4 +41,65 @@ pub fn router() -> Router<AppState> {
             "/api/0/organizations/{org}/issues/{issue_id}/",
             get(issues::issue),
         )
+        .merge(release_routes())
+        .merge(event_read_routes())
+}
+
+/// Releases and deploys, by organization and by project.
+fn release_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/0/organizations/{org}/releases/",
+            get(releases::list_for_organization).post(releases::create_for_organization),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/",
+            get(releases::get_release)
+                .put(releases::update_release)
+                .delete(releases::delete_release),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/{version}/deploys/",
+            get(releases::list_deploys).post(releases::create_deploy),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/releases/",
+            get(releases::list_for_project).post(releases::create_for_project),
+        )
+}
+
+/// Event lists, event id lookups and an issue's sub-resources (also under the legacy
+/// `/api/0/issues/{issue_id}/` prefix).
+fn event_read_routes() -> Router<AppState> {
+    let mut router = Router::new()
+        .route(
+            "/api/0/projects/{org}/{project}/events/",
+            get(event_lists::project_events),
+        )
+        .route(
+            "/api/0/organizations/{org}/eventids/{event_id}/",
+            get(event_lists::resolve_event_id),
+        );
+    for prefix in [
+        "/api/0/organizations/{org}/issues/{issue_id}",
+        "/api/0/issues/{issue_id}",
+    ] {
+        router = router
+            .route(&format!("{prefix}/events/"), get(issue_resources::events))
+            .route(
+                &format!("{prefix}/events/{{event_id}}/"),
+                get(issue_resources::event),
+            )
+            .route(&format!("{prefix}/tags/"), get(issue_resources::tags))
+            .route(
+                &format!("{prefix}/tags/{{key}}/"),
+                get(issue_resources::tag),
+            )
+            .route(
+                &format!("{prefix}/tags/{{key}}/values/"),
+                get(issue_resources::tag_values),
+            )
+            .route(&format!("{prefix}/hashes/"), get(issue_resources::hashes));
+    }
+    router
 }

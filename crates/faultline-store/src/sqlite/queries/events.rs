@@ -8,12 +8,12 @@ use crate::codec::{decompress_json, from_micros};
 use crate::limits::EVENT_PAGE_LIMIT_MAX;
 use crate::model::StoredEvent;
 
-const EVENT_COLUMNS: &str =
+pub(crate) const EVENT_COLUMNS: &str =
     "project_id, event_id, issue_id, event_type, timestamp, received, level,
     platform, environment, release, transaction_name, trace_id, title, culprit, user_ident,
     primary_hash, payload";
 
-fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
+pub(crate) fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
     let payload: Vec<u8> = row.get(16)?;
     Ok(StoredEvent {
         project_id: row.get(0)?,

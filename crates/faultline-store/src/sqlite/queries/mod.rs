@@ -5,9 +5,13 @@
 //! - `search`: issue search (the compiled `search::IssueSearch`), sorted and keyset-paged.
 //! - `events`: stored events, payloads decompressed.
 //! - `stats`: counts and outcomes.
+//! - `releases`: releases, their projects and deploys (and filing an event's release).
+//! - `event_reads`: paged event lists, event id lookups, tag values of one key.
 
 pub(crate) mod access;
+pub(crate) mod event_reads;
 pub(crate) mod events;
 pub(crate) mod issues;
+pub(crate) mod releases;
 pub(crate) mod search;
 pub(crate) mod stats;

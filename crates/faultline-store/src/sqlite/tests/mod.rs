@@ -5,6 +5,7 @@ mod access;
 mod filing;
 mod measure;
 mod reads;
+mod releases;
 mod writer;
 
 use chrono::{DateTime, Duration, Utc};
