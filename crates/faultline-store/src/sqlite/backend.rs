@@ -25,7 +25,7 @@ use crate::write::{EncodedOp, WriteReceipt};
 
 pub(crate) struct SqliteBackend {
     writer: Writer,
-    reads: Arc<ReadPool>,
+    pub(super) reads: Arc<ReadPool>,
 }
 
 impl SqliteBackend {
@@ -71,7 +71,7 @@ impl SqliteBackend {
     }
 
     /// Runs `work` alone on the writer thread and returns its result.
-    async fn exclusive<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn exclusive<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,

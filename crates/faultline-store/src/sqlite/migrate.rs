@@ -14,11 +14,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, in version order (a test checks this against the directory).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sql: include_str!("../../migrations/sqlite/0002_accounts.sql"),
+    },
+];
 
 /// Applies the migrations the database lacks and returns how many ran.
 ///

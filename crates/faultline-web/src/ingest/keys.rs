@@ -40,4 +40,12 @@ impl KeyCache {
         }
         Ok(key)
     }
+
+    /// Drops the cached entry of a key changed on this node, so the change applies at once
+    /// here (other nodes see it when their entry expires).
+    pub(crate) fn forget(&self, public_key: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(public_key);
+        }
+    }
 }
