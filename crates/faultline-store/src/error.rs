@@ -28,6 +28,9 @@ pub enum StoreError {
     /// A request the store refuses (an invalid slug, an unknown project, a malformed cursor).
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// The row would duplicate a unique name (a slug, an e-mail address) that exists already.
+    #[error("{0}")]
+    Conflict(String),
     /// Hashing or verifying a password failed.
     #[error("password hashing failed: {0}")]
     Password(String),

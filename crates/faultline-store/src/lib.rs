@@ -28,6 +28,7 @@ mod store;
 pub mod write;
 
 pub use error::StoreError;
+pub use model::{Access, KeyDetails, KeyUpdate, NewProject, ProjectUpdate, Role, Team};
 pub use model::{
     Bootstrap, BootstrapRequest, GroupHash, Issue, IssueQuery, IssueSearchRequest, IssueSort,
     IssueTagValue, Organization, OutcomeCount, Project, ProjectKey, StoredEvent, TokenInfo, User,

@@ -1,6 +1,10 @@
 //! The rows the store hands out. These are domain types, not wire JSON: the web layer shapes
 //! them into Sentry's API JSON. Times are UTC; ids are the database's decimal integers.
 
+mod accounts;
+
+pub use accounts::{Access, KeyDetails, KeyUpdate, NewProject, ProjectUpdate, Role, Team};
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

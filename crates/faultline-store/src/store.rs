@@ -2,6 +2,7 @@
 //! what it can without the database, then hands over to the backend (SQLite today; a
 //! PostgreSQL variant would join [`Backend`] without changing this API).
 
+mod accounts;
 mod event_reads;
 mod releases;
 
@@ -354,7 +355,7 @@ impl Store {
 
 /// Checks a slug the way Sentry does: 1 to 50 of `a-z 0-9 - _`, not only digits (a numeric
 /// path segment means an id in the API).
-fn check_slug(what: &str, slug: &str) -> Result<(), StoreError> {
+pub(crate) fn check_slug(what: &str, slug: &str) -> Result<(), StoreError> {
     let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_';
     let valid = !slug.is_empty()
         && slug.len() <= SLUG_BYTES_MAX
@@ -370,7 +371,7 @@ fn check_slug(what: &str, slug: &str) -> Result<(), StoreError> {
 }
 
 /// Checks an e-mail address loosely: something on both sides of one `@`, no spaces.
-fn check_email(email: &str) -> Result<(), StoreError> {
+pub(crate) fn check_email(email: &str) -> Result<(), StoreError> {
     let valid = email.len() <= EMAIL_BYTES_MAX
         && !email.contains(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {

@@ -30,6 +30,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "releases",
         sql: include_str!("../../migrations/sqlite/0003_releases.sql"),
     },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sql: include_str!("../../migrations/sqlite/0004_accounts.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

@@ -14,11 +14,13 @@
 //! - `writer`: the writer thread: queue, batches, commit, replies, metrics.
 //! - `batch`: what a batch accumulates in memory and writes once at its end.
 //! - `apply`: executing one request's ops (filing events under issues, raw items, outcomes).
+//! - `accounts`: users, organizations, teams, memberships, projects, keys and tokens.
 //! - `admin`: administrative writes (bootstrap, issue status) run alone on the writer.
 //! - `read`: the read-only connection pool.
 //! - `queries`: the read queries, by area.
 //! - `release_reads`: releases and deploys (writes on the writer) and the event read routes.
 
+mod accounts;
 mod admin;
 mod apply;
 mod backend;
@@ -33,4 +35,5 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use admin::ALL_SCOPES;
 pub(crate) use backend::SqliteBackend;

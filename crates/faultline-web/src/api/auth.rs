@@ -1,8 +1,20 @@
-//! Bearer-token authentication and the organization/project lookups every route starts with.
+//! Bearer-token authentication and the organization/project lookups every route starts with,
+//! which is where tenancy is enforced.
+//!
+//! A request passes two checks. The token's **scopes** say what kind of request it may make
+//! ([`Bearer::require`]). The token's **user** must belong to the organization the path names:
+//! - any member (role `member`, `admin`, `owner`) reads and writes its events and issues
+//!   ([`Bearer::organization`], [`Bearer::project`]);
+//! - `admin` and `owner` also manage its projects, DSN keys and teams
+//!   ([`Bearer::organization_admin`], [`Bearer::project_admin`]);
+//! - superusers pass both as if they were owners of every organization.
+//!
+//! No token or an unknown one is `401`; a missing scope, another organization's data or too
+//! weak a role is `403`; an organization or project that does not exist stays `404`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use faultline_store::{Organization, Project, TokenInfo};
+use faultline_store::{Organization, Project, Role, TokenInfo};
 
 use crate::{ApiError, AppState};
 
@@ -57,20 +69,59 @@ impl Bearer {
     }
 }
 
+/// The answer to a caller outside the organization or with too weak a role.
+fn forbidden() -> ApiError {
+    ApiError::Forbidden("You do not have permission to perform this action.".into())
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("The requested resource does not exist".into())
+}
+
 impl Bearer {
-    /// Returns the organization with this slug, or 404. Every route that names an
-    /// organization starts here, so this is where access to it is decided.
+    /// Returns the organization with this slug, or 404, when the caller is a member of it
+    /// (any role) or a superuser; 403 otherwise. Every route that names an organization
+    /// starts here.
     pub(crate) async fn organization(
         &self,
         state: &AppState,
         slug: &str,
     ) -> Result<Organization, ApiError> {
-        state
+        self.organization_with_role(state, slug, Role::Member).await
+    }
+
+    /// As [`Bearer::organization`], but the caller must be an admin or owner (managing
+    /// projects, keys and teams).
+    pub(crate) async fn organization_admin(
+        &self,
+        state: &AppState,
+        slug: &str,
+    ) -> Result<Organization, ApiError> {
+        self.organization_with_role(state, slug, Role::Admin).await
+    }
+
+    async fn organization_with_role(
+        &self,
+        state: &AppState,
+        slug: &str,
+        role: Role,
+    ) -> Result<Organization, ApiError> {
+        let org = state
             .store
             .organization_by_slug(slug)
             .await
             .map_err(ApiError::from_store)?
-            .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+            .ok_or_else(not_found)?;
+        let access = state
+            .store
+            .access(org.id, self.0.user_id)
+            .await
+            .map_err(ApiError::from_store)?;
+        if access.is_some_and(|a| a.allows(role)) {
+            Ok(org)
+        } else {
+            Err(forbidden())
+        }
     }
 
     /// Returns the project `org/project`, or 404; access as for [`Bearer::organization`].
@@ -81,11 +132,26 @@ impl Bearer {
         project: &str,
     ) -> Result<Project, ApiError> {
         self.organization(state, org).await?;
-        state
-            .store
-            .project_by_slug(org, project)
-            .await
-            .map_err(ApiError::from_store)?
-            .ok_or_else(|| ApiError::NotFound("The requested resource does not exist".into()))
+        find_project(state, org, project).await
     }
+
+    /// Returns the project `org/project` for an admin or owner of its organization.
+    pub(crate) async fn project_admin(
+        &self,
+        state: &AppState,
+        org: &str,
+        project: &str,
+    ) -> Result<Project, ApiError> {
+        self.organization_admin(state, org).await?;
+        find_project(state, org, project).await
+    }
+}
+
+async fn find_project(state: &AppState, org: &str, project: &str) -> Result<Project, ApiError> {
+    state
+        .store
+        .project_by_slug(org, project)
+        .await
+        .map_err(ApiError::from_store)?
+        .ok_or_else(not_found)
 }

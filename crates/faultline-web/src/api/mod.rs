@@ -7,13 +7,18 @@ mod event_lists;
 mod events;
 mod issue_resources;
 mod issues;
+mod keys;
+mod listing;
+mod organizations;
 mod pagination;
+mod projects;
 mod releases;
 mod root;
+mod teams;
 mod wire;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 
 use crate::AppState;
 
@@ -40,6 +45,35 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/0/organizations/{org}/issues/{issue_id}/",
             get(issues::issue),
+        )
+        .route("/api/0/organizations/", get(organizations::list))
+        .route("/api/0/organizations/{org}/", get(organizations::detail))
+        .route(
+            "/api/0/organizations/{org}/projects/",
+            get(organizations::projects),
+        )
+        .route(
+            "/api/0/organizations/{org}/teams/",
+            get(teams::list).post(teams::create),
+        )
+        .route(
+            "/api/0/teams/{org}/{team}/projects/",
+            post(teams::create_project),
+        )
+        .route("/api/0/projects/", get(projects::list))
+        .route(
+            "/api/0/projects/{org}/{project}/",
+            get(projects::detail)
+                .put(projects::update)
+                .delete(projects::delete),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/keys/",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/keys/{key_id}/",
+            put(keys::update).delete(keys::delete),
         )
         .merge(release_routes())
         .merge(event_read_routes())

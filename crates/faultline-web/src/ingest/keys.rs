@@ -61,4 +61,12 @@ impl KeyCache {
         }
         Ok(known)
     }
+
+    /// Drops the cached entry of a key changed on this node, so the change applies at once
+    /// here (other nodes see it when their entry expires).
+    pub(crate) fn forget(&self, public_key: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(public_key);
+        }
+    }
 }

@@ -162,8 +162,9 @@ pub(crate) fn token(conn: &Connection, token: &str) -> Result<Option<TokenInfo>,
     let hash = secret::token_hash(token);
     optional(
         conn,
-        "SELECT user_id, scopes FROM api_tokens WHERE token_hash = ?1",
-        [hash],
+        "SELECT user_id, scopes FROM api_tokens
+         WHERE token_hash = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+        (hash, crate::codec::micros(chrono::Utc::now())),
         |row| {
             let scopes: String = row.get(1)?;
             Ok(TokenInfo {

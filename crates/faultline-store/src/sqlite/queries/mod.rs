@@ -1,6 +1,7 @@
 //! Read queries on a read-only connection, by area; each returns domain rows from `model`.
 //!
 //! - `access`: organizations, projects, DSN keys, users and API tokens.
+//! - `accounts`: memberships, teams, visible projects and key details.
 //! - `issues`: issue lists (keyset-paged), one issue, its hashes and tag values.
 //! - `search`: issue search (the compiled `search::IssueSearch`), sorted and keyset-paged.
 //! - `events`: stored events, payloads decompressed.
@@ -9,6 +10,7 @@
 //! - `event_reads`: paged event lists, event id lookups, tag values of one key.
 
 pub(crate) mod access;
+pub(crate) mod accounts;
 pub(crate) mod event_reads;
 pub(crate) mod events;
 pub(crate) mod issues;

@@ -1,9 +1,11 @@
 //! Wire JSON: the exact shapes Sentry's API returns, kept apart from the domain types so that
 //! they change only on purpose.
 
+mod accounts;
 mod event;
 mod issue;
 
+pub(crate) use accounts::{key_json, organization_json, project_json, team_json};
 pub(crate) use event::event_json;
 pub(crate) use issue::issue_json;
 
