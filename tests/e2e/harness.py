@@ -271,6 +271,18 @@ class Project:
     def api_get(self, path: str, token: Optional[str] = None) -> Response:
         return request("GET", f"{self.url}{path}", headers={"Authorization": f"Bearer {token or self.token}"})
 
+    def api_send(self, method: str, path: str, body=None, token: Optional[str] = None) -> Response:
+        """Sends `body` (JSON-encoded unless already bytes) to the web API with the token."""
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        if body is None:
+            payload = b""
+        elif isinstance(body, bytes):
+            payload = body
+        else:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        return request(method, f"{self.url}{path}", payload, headers)
+
     def event_path(self, event_id: str) -> str:
         return f"/api/0/projects/{self.org}/{self.slug}/events/{event_id}/"
 

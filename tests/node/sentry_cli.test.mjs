@@ -147,10 +147,10 @@ test("issues list shows the project's unresolved issues", { timeout: TEST_TIMEOU
   assert.match(listed, new RegExp(`\\|\\s*${event.groupID}\\s*\\|`));
 });
 
-// Not built yet: the bulk issue update (PUT /api/0/projects/{org}/{project}/issues/?id=ID).
+// sentry-cli sends the bulk issue update: PUT /api/0/projects/{org}/{project}/issues/?id=ID.
 test(
   "issues resolve, mute and unresolve",
-  { timeout: TEST_TIMEOUT_MS, todo: "the bulk issue update route is not built yet" },
+  { timeout: TEST_TIMEOUT_MS },
   async () => {
     const event = await sendEvent("an issue for sentry-cli to triage");
     const issueId = event.groupID;

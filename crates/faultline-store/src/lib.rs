@@ -30,6 +30,10 @@ pub mod write;
 pub use error::StoreError;
 pub use model::{Access, KeyDetails, KeyUpdate, NewProject, ProjectUpdate, Role, Team};
 pub use model::{
+    Activity, Assignee, IgnoreCondition, IssueUpdate, IssueWorkflow, MergeOutcome,
+    REGRESSION_GRACE_SECS, Resolution, Snooze, StatusChange,
+};
+pub use model::{
     Bootstrap, BootstrapRequest, GroupHash, Issue, IssueQuery, IssueSearchRequest, IssueSort,
     IssueTagValue, Organization, OutcomeCount, Project, ProjectKey, StoredEvent, TokenInfo, User,
 };

@@ -42,3 +42,6 @@ pub const RELEASE_PAGE_LIMIT_MAX: usize = 100;
 
 /// Bytes of a release version at most (Sentry's limit).
 pub const RELEASE_VERSION_BYTES_MAX: usize = 200;
+
+/// Issues one bulk update, merge or delete may name at most (Sentry's bulk limit is 1000).
+pub const ISSUE_BULK_IDS_MAX: usize = 1000;

@@ -9,10 +9,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 mod release;
+mod workflow;
 
 pub use release::{
     Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
     TagValuePage,
+};
+pub use workflow::{
+    Activity, Assignee, IgnoreCondition, IssueUpdate, IssueWorkflow, MergeOutcome,
+    REGRESSION_GRACE_SECS, Resolution, Snooze, StatusChange,
 };
 
 /// An organization (`/api/0/organizations/{slug}/`).
@@ -138,6 +143,8 @@ pub struct Issue {
     pub first_release: Option<String>,
     pub last_release: Option<String>,
     pub platform: String,
+    /// How it was resolved, what keeps it ignored, who it is assigned to.
+    pub workflow: IssueWorkflow,
 }
 
 impl Issue {
@@ -189,6 +196,8 @@ pub struct IssueSearchRequest {
     pub limit: usize,
     /// From [`Issue::cursor_for`] of the previous page's last issue, with the same sort.
     pub cursor: Option<String>,
+    /// The user searching: `assigned:me` means them.
+    pub viewer_user_id: Option<i64>,
 }
 
 /// Sentry's issue sort orders, all descending.

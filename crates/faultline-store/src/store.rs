@@ -5,6 +5,7 @@
 mod accounts;
 mod event_reads;
 mod releases;
+mod workflow;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -169,6 +170,11 @@ impl Store {
         self.sqlite().user(user_id).await
     }
 
+    /// Returns the user with this e-mail address.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        self.sqlite().user_by_email(email.to_owned()).await
+    }
+
     /// Returns the user when `password` is theirs (Argon2id verification on the blocking pool).
     pub async fn verify_password(
         &self,
@@ -310,19 +316,6 @@ impl Store {
     ) -> Result<Vec<(i64, u64)>, StoreError> {
         self.sqlite()
             .issue_buckets(issue_id, since_secs, until_secs)
-            .await
-    }
-
-    /// Sets an issue's status (`unresolved`, `resolved`, `ignored`) and substatus; returns
-    /// `false` when there is no such issue. Runs on the writer, between batches.
-    pub async fn set_issue_status(
-        &self,
-        issue_id: i64,
-        status: &str,
-        substatus: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        self.sqlite()
-            .set_issue_status(issue_id, status.to_owned(), substatus.map(str::to_owned))
             .await
     }
 

@@ -83,6 +83,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     first_start(&store, &public_url).await?;
     // Building the user-agent parser takes a noticeable moment; do it before traffic arrives.
     tokio::task::spawn_blocking(faultline_protocol::process::user_agent::warm_up);
+    tokio::spawn(wake_snoozed_issues(store.clone()));
 
     let config = WebConfig {
         public_url: public_url.clone(),
@@ -106,6 +107,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     store.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often ignored issues whose ignore-until time has passed are brought back.
+const SNOOZE_SWEEP_SECS: u64 = 30;
+
+/// Brings back ignored issues whose time ran out without an event (an event after that time
+/// wakes them at once). Runs until the store shuts down.
+async fn wake_snoozed_issues(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(SNOOZE_SWEEP_SECS));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match store.clear_expired_snoozes().await {
+            Ok(0) => {}
+            Ok(woken) => tracing::info!(woken, "ignored issues came back: their time ran out"),
+            Err(faultline_store::StoreError::ShuttingDown) => return,
+            Err(err) => tracing::warn!(error = %err, "could not wake snoozed issues"),
+        }
+    }
 }
 
 /// On the very first start (no organization yet) creates an administrator and a first

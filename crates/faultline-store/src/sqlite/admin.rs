@@ -1,10 +1,9 @@
 //! Administrative writes, each run alone on the writer thread in its own transaction:
-//! `bootstrap` (idempotent provisioning) and issue status changes.
+//! `bootstrap` (idempotent provisioning) and project options.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::queries::access::{self, KEY_COLUMNS, ORGANIZATION_COLUMNS, PROJECT_COLUMNS};
-use super::queries::issues::ISSUE_STATUSES;
 use crate::StoreError;
 use crate::model::{Bootstrap, BootstrapRequest};
 use crate::secret;
@@ -186,27 +185,6 @@ pub(crate) fn bootstrap(
         admin_password,
         created,
     })))
-}
-
-/// Sets an issue's status; returns `false` when there is no such issue.
-pub(crate) fn set_issue_status(
-    conn: &mut Connection,
-    issue_id: i64,
-    status: &str,
-    substatus: Option<&str>,
-    now_us: i64,
-) -> Result<bool, StoreError> {
-    if !ISSUE_STATUSES.contains(&status) {
-        return Err(StoreError::Invalid(format!(
-            "unknown issue status {status:?}"
-        )));
-    }
-    let resolved_at = (status == "resolved").then_some(now_us);
-    let changed = conn.execute(
-        "UPDATE issues SET status = ?2, substatus = ?3, resolved_at = ?4 WHERE id = ?1",
-        (issue_id, status, substatus, resolved_at),
-    )?;
-    Ok(changed == 1)
 }
 
 /// Sets (inserts or replaces) a project's option; returns `false` for an unknown project.

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::batch::BatchState;
 use super::queries::releases;
+use super::workflow;
 use crate::StoreError;
 use crate::write::{EncodedEvent, EncodedOp, EncodedRawItem, EncodedTransaction};
 
@@ -36,7 +37,7 @@ pub(crate) fn request(
 
 /// Where a hash stands before the event is filed.
 enum HashState {
-    /// Mapped to an issue earlier in this transaction (already reopened if it was resolved).
+    /// Mapped to an issue earlier in this transaction (its status is read again when used).
     Known(i64),
     /// Mapped in `grouphashes` to an issue with this status.
     Stored { issue_id: i64, status: String },
@@ -68,8 +69,19 @@ fn file_event(
             if !insert_event(conn, event, issue_id)? {
                 return Ok(()); // a duplicate event_id: stored once, counted once
             }
-            if status == Some("resolved") {
-                reopen_as_regression(conn, issue_id)?;
+            // An issue met earlier in this batch may have changed status since it was looked up.
+            let status = match status {
+                Some(status) => status.to_owned(),
+                None => issue_status(conn, issue_id)?,
+            };
+            match status.as_str() {
+                "resolved" => {
+                    workflow::regress_if_due(conn, issue_id, event)?;
+                }
+                "ignored" => {
+                    workflow::wake_if_due(conn, issue_id, event)?;
+                }
+                _ => {}
             }
             issue_id
         }
@@ -209,14 +221,9 @@ fn create_issue(conn: &Connection, e: &EncodedEvent) -> Result<i64, StoreError> 
     Ok(issue_id)
 }
 
-fn reopen_as_regression(conn: &Connection, issue_id: i64) -> Result<(), StoreError> {
-    let mut update = conn.prepare_cached(
-        "UPDATE issues SET status = 'unresolved', substatus = 'regressed', resolved_at = NULL
-         WHERE id = ?1 AND status = 'resolved'",
-    )?;
-    update.execute([issue_id])?;
-    tracing::debug!(issue_id, "issue regressed");
-    Ok(())
+fn issue_status(conn: &Connection, issue_id: i64) -> Result<String, StoreError> {
+    let mut select = conn.prepare_cached("SELECT status FROM issues WHERE id = ?1")?;
+    Ok(select.query_row([issue_id], |row| row.get(0))?)
 }
 
 /// Inserts a transaction row; returns `false` for a duplicate `event_id`.

@@ -156,24 +156,6 @@ impl SqliteBackend {
         ))
     }
 
-    pub(crate) async fn set_issue_status(
-        &self,
-        issue_id: i64,
-        status: String,
-        substatus: Option<String>,
-    ) -> Result<bool, StoreError> {
-        self.exclusive(move |conn| {
-            admin::set_issue_status(
-                conn,
-                issue_id,
-                &status,
-                substatus.as_deref(),
-                micros(Utc::now()),
-            )
-        })
-        .await
-    }
-
     pub(crate) async fn verify_password(
         &self,
         email: String,
@@ -219,6 +201,14 @@ impl SqliteBackend {
         self.reads
             .run(move |conn| access::user(conn, user_id))
             .await
+    }
+
+    pub(crate) async fn user_by_email(&self, email: String) -> Result<Option<User>, StoreError> {
+        let found = self
+            .reads
+            .run(move |conn| access::user_with_password(conn, &email))
+            .await?;
+        Ok(found.map(|(user, _)| user))
     }
 
     pub(crate) async fn organization_by_slug(

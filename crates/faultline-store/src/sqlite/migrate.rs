@@ -35,6 +35,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../../migrations/sqlite/0004_accounts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "workflow",
+        sql: include_str!("../../migrations/sqlite/0005_workflow.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

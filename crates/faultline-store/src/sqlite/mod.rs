@@ -18,6 +18,8 @@
 //! - `admin`: administrative writes (bootstrap, issue status) run alone on the writer.
 //! - `read`: the read-only connection pool.
 //! - `queries`: the read queries, by area.
+//! - `workflow`: issue status changes, assignment, bookmarks, merge, unmerge, delete, and the
+//!   writer's regression and snooze decisions; the activity log.
 //! - `release_reads`: releases and deploys (writes on the writer) and the event read routes.
 
 mod accounts;
@@ -30,6 +32,7 @@ mod migrate;
 mod queries;
 mod read;
 mod release_reads;
+mod workflow;
 mod writer;
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ impl Store {
 
 /// Checks a release version as Sentry does: 1 to 200 bytes, no `/`, no line breaks or tabs,
 /// and not `.`, `..` or `latest` (which would be ambiguous in URLs).
-fn check_version(version: &str) -> Result<(), StoreError> {
+pub(super) fn check_version(version: &str) -> Result<(), StoreError> {
     let valid = !version.trim().is_empty()
         && version.len() <= RELEASE_VERSION_BYTES_MAX
         && !version.contains(['/', '\n', '\r', '\t'])

@@ -13,57 +13,13 @@ use serde_json::{Value, json};
 use super::auth::Bearer;
 use super::event_lists::{EventListParams, event_page_response};
 use super::events::normalize_event_id;
+use super::issue_lookup::{find_issue, not_found};
 use super::releases::store_error;
 use super::{pagination, wire};
 use crate::{ApiError, AppState};
 
 /// Values of each key shown in `topValues`, as Sentry shows them.
 const TOP_VALUES_MAX: usize = 9;
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("The requested resource does not exist".into())
-}
-
-/// Returns the issue `issue_id` for a caller allowed to read events in its organization; the
-/// organization is `org` when the route names one, else the issue's own (legacy routes).
-async fn readable_issue(
-    state: &AppState,
-    auth: &Bearer,
-    org: Option<&str>,
-    issue_id: &str,
-) -> Result<Issue, ApiError> {
-    auth.require("event:read")?;
-    let issue_id: i64 = issue_id.parse().map_err(|_| not_found())?;
-    let issue = state
-        .store
-        .issue(issue_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(not_found)?;
-    let project = state
-        .store
-        .project_by_id(issue.project_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(not_found)?;
-    let org_slug = match org {
-        Some(slug) => slug.to_owned(),
-        None => state
-            .store
-            .organizations()
-            .await
-            .map_err(ApiError::from_store)?
-            .into_iter()
-            .find(|o| o.id == project.organization_id)
-            .map(|o| o.slug)
-            .ok_or_else(not_found)?,
-    };
-    let organization = auth.organization(state, &org_slug).await?;
-    if organization.id != project.organization_id {
-        return Err(not_found());
-    }
-    Ok(issue)
-}
 
 /// The path of an issue sub-resource: `(org, issue)` or, on legacy routes, `issue` alone.
 #[derive(Deserialize)]
@@ -76,7 +32,15 @@ pub(crate) struct IssuePath {
 
 impl IssuePath {
     async fn issue(&self, state: &AppState, auth: &Bearer) -> Result<Issue, ApiError> {
-        readable_issue(state, auth, self.org.as_deref(), &self.issue_id).await
+        let scoped = find_issue(
+            state,
+            auth,
+            self.org.as_deref(),
+            &self.issue_id,
+            "event:read",
+        )
+        .await?;
+        Ok(scoped.issue)
     }
 }
 

@@ -1,15 +1,16 @@
-//! Issue routes: issue lists (a project's, an organization's) with Sentry's search syntax,
-//! and one issue.
+//! Issue lists (a project's, an organization's) with Sentry's search syntax. Changing issues
+//! is `issue_updates`; one issue's reads are `issue_updates::issue` and `issue_resources`.
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use faultline_store::search::{self, IssueSearch};
-use faultline_store::{IssueSearchRequest, IssueSort, Project};
+use faultline_store::{IssueSearchRequest, IssueSort, Organization, Project};
 use serde_json::Value;
 
 use super::auth::Bearer;
+use super::issue_lookup::issue_extras;
 use super::{pagination, wire};
 use crate::{ApiError, AppState};
 
@@ -19,18 +20,18 @@ const ISSUES_PAGE_DEFAULT: usize = 25;
 const ISSUES_PAGE_MAX: usize = 100;
 
 /// The query string of an issue list, as Sentry's issue endpoints read it.
-struct ListParams {
-    query: Option<String>,
-    environments: Vec<String>,
-    projects: Vec<i64>,
-    sort: IssueSort,
-    limit: usize,
-    cursor: Option<String>,
+pub(crate) struct ListParams {
+    pub(crate) query: Option<String>,
+    pub(crate) environments: Vec<String>,
+    pub(crate) projects: Vec<i64>,
+    pub(crate) sort: IssueSort,
+    pub(crate) limit: usize,
+    pub(crate) cursor: Option<String>,
 }
 
 impl ListParams {
     /// Reads the parameters; repeated `environment` and `project` accumulate.
-    fn parse(raw: Option<&str>) -> Result<ListParams, ApiError> {
+    pub(crate) fn parse(raw: Option<&str>) -> Result<ListParams, ApiError> {
         let bad = |detail: String| ApiError::BadRequest(detail);
         let mut params = ListParams {
             query: None,
@@ -80,7 +81,7 @@ impl ListParams {
     }
 
     /// The parsed search: Sentry implies `is:unresolved` when no `query` is given at all.
-    fn search(&self) -> Result<IssueSearch, ApiError> {
+    pub(crate) fn search(&self) -> Result<IssueSearch, ApiError> {
         let query = self.query.as_deref().unwrap_or("is:unresolved");
         search::parse(query, chrono::Utc::now())
             .map_err(|err| ApiError::BadRequest(format!("Error parsing search query: {err}")))
@@ -88,49 +89,20 @@ impl ListParams {
 }
 
 /// Splits a query string into decoded `(key, value)` pairs (`+` is a space).
-fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
+pub(crate) fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
         .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Runs a list request over `projects` and answers the page with its `Link` header.
 async fn list_issues(
     state: &AppState,
+    auth: &Bearer,
     uri: &axum::http::Uri,
     params: ListParams,
     projects: Vec<Project>,
-    org: &str,
+    org: &Organization,
 ) -> Result<Response, ApiError> {
     let search = params.search()?;
     let limit = params.limit;
@@ -142,6 +114,7 @@ async fn list_issues(
         // One more than asked, to learn whether a next page exists.
         limit: limit + 1,
         cursor: params.cursor.clone(),
+        viewer_user_id: Some(auth.0.user_id),
     };
     let mut issues = state
         .store
@@ -154,11 +127,13 @@ async fn list_issues(
         .then(|| issues.last().map(|i| i.cursor_for(params.sort)))
         .flatten();
     let base = &state.config.public_url;
+    let extras = issue_extras(state, auth.0.user_id, org.id, &issues).await?;
     let body: Vec<Value> = issues
         .iter()
-        .filter_map(|issue| {
+        .zip(&extras)
+        .filter_map(|(issue, extras)| {
             let project = projects.iter().find(|p| p.id == issue.project_id)?;
-            Some(wire::issue_json(issue, project, org, base))
+            Some(wire::issue_json(issue, project, &org.slug, base, extras))
         })
         .collect();
     let mut response = Json(body).into_response();
@@ -180,9 +155,10 @@ pub(crate) async fn project_issues(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     auth.require("event:read")?;
+    let organization = auth.organization(&state, &org).await?;
     let project = auth.project(&state, &org, &project_slug).await?;
     let params = ListParams::parse(raw.as_deref())?;
-    list_issues(&state, &uri, params, vec![project], &org).await
+    list_issues(&state, &auth, &uri, params, vec![project], &organization).await
 }
 
 /// `GET /api/0/organizations/{org}/issues/`: as the project list, across the organization's
@@ -214,36 +190,5 @@ pub(crate) async fn organization_issues(
         }
         projects.retain(|p| params.projects.contains(&p.id));
     }
-    list_issues(&state, &uri, params, projects, &org).await
-}
-
-/// `GET /api/0/organizations/{org}/issues/{issue_id}/`
-pub(crate) async fn issue(
-    State(state): State<AppState>,
-    auth: Bearer,
-    Path((org, issue_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    auth.require("event:read")?;
-    let not_found = || ApiError::NotFound("The requested resource does not exist".into());
-    let organization = auth.organization(&state, &org).await?;
-    let issue_id: i64 = issue_id.parse().map_err(|_| not_found())?;
-    let issue = state
-        .store
-        .issue(issue_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(not_found)?;
-    let project = state
-        .store
-        .project_by_id(issue.project_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .filter(|p| p.organization_id == organization.id)
-        .ok_or_else(not_found)?;
-    Ok(Json(wire::issue_json(
-        &issue,
-        &project,
-        &org,
-        &state.config.public_url,
-    )))
+    list_issues(&state, &auth, &uri, params, projects, &organization).await
 }

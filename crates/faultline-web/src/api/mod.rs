@@ -5,7 +5,9 @@
 mod auth;
 mod event_lists;
 mod events;
+mod issue_lookup;
 mod issue_resources;
+mod issue_updates;
 mod issues;
 mod keys;
 mod listing;
@@ -36,15 +38,15 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/0/projects/{org}/{project}/issues/",
-            get(issues::project_issues),
+            get(issues::project_issues)
+                .put(issue_updates::update_project_issues)
+                .delete(issue_updates::delete_project_issues),
         )
         .route(
             "/api/0/organizations/{org}/issues/",
-            get(issues::organization_issues),
-        )
-        .route(
-            "/api/0/organizations/{org}/issues/{issue_id}/",
-            get(issues::issue),
+            get(issues::organization_issues)
+                .put(issue_updates::update_organization_issues)
+                .delete(issue_updates::delete_organization_issues),
         )
         .route("/api/0/organizations/", get(organizations::list))
         .route("/api/0/organizations/{org}/", get(organizations::detail))
@@ -102,7 +104,7 @@ fn release_routes() -> Router<AppState> {
         )
 }
 
-/// Event lists, event id lookups and an issue's sub-resources (also under the legacy
+/// Event lists, event id lookups, one issue and its sub-resources (also under the legacy
 /// `/api/0/issues/{issue_id}/` prefix).
 fn event_read_routes() -> Router<AppState> {
     let mut router = Router::new()
@@ -119,6 +121,16 @@ fn event_read_routes() -> Router<AppState> {
         "/api/0/issues/{issue_id}",
     ] {
         router = router
+            .route(
+                &format!("{prefix}/"),
+                get(issue_updates::issue)
+                    .put(issue_updates::update_issue)
+                    .delete(issue_updates::delete_issue),
+            )
+            .route(
+                &format!("{prefix}/activities/"),
+                get(issue_updates::activities),
+            )
             .route(&format!("{prefix}/events/"), get(issue_resources::events))
             .route(
                 &format!("{prefix}/events/{{event_id}}/"),
@@ -133,7 +145,10 @@ fn event_read_routes() -> Router<AppState> {
                 &format!("{prefix}/tags/{{key}}/values/"),
                 get(issue_resources::tag_values),
             )
-            .route(&format!("{prefix}/hashes/"), get(issue_resources::hashes));
+            .route(
+                &format!("{prefix}/hashes/"),
+                get(issue_resources::hashes).delete(issue_updates::unmerge_hashes),
+            );
     }
     router
 }

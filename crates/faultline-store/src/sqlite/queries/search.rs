@@ -143,11 +143,13 @@ pub(crate) fn search_issues(
                      OR (substatus IS NULL AND first_seen >= {since}))"
                 )
             }
-            Condition::Is(IsValue::Assigned | IsValue::Unassigned) | Condition::Assigned(_) => {
-                return Err(StoreError::Invalid(
-                    "assignment filters (is:assigned, is:unassigned, assigned:) are not available yet: issues cannot be assigned in this version".into(),
-                ));
+            Condition::Is(IsValue::Assigned) => {
+                "(assignee_user_id IS NOT NULL OR assignee_team_id IS NOT NULL)".to_owned()
             }
+            Condition::Is(IsValue::Unassigned) => {
+                "(assignee_user_id IS NULL AND assignee_team_id IS NULL)".to_owned()
+            }
+            Condition::Assigned(who) => assigned_clause(&mut sql, who, request.viewer_user_id)?,
             Condition::Level(pattern) => sql.matches("level", pattern),
             Condition::FirstSeen(bound) => sql.bound("first_seen", date_bound(*bound)),
             Condition::LastSeen(bound) => sql.bound("last_seen", date_bound(*bound)),
@@ -188,6 +190,38 @@ pub(crate) fn search_issues(
         params_from_iter(sql.params.iter()),
         issue_from_row,
     )
+}
+
+/// `assigned:` `me`, `none`, `#team-slug` or a user's e-mail.
+fn assigned_clause(sql: &mut Sql, who: &str, viewer: Option<i64>) -> Result<String, StoreError> {
+    Ok(match who {
+        "me" => match viewer {
+            Some(user_id) => format!("assignee_user_id = {}", sql.bind(user_id)),
+            None => {
+                return Err(StoreError::Invalid(
+                    "assigned:me needs a signed-in user".into(),
+                ));
+            }
+        },
+        "none" => "(assignee_user_id IS NULL AND assignee_team_id IS NULL)".to_owned(),
+        "my_teams" => {
+            return Err(StoreError::Invalid(
+                "assigned:my_teams is not supported: teams have no members here".into(),
+            ));
+        }
+        _ => match who.strip_prefix('#') {
+            Some(team) => format!(
+                "assignee_team_id IN (SELECT t.id FROM teams t JOIN projects p
+                     ON p.organization_id = t.organization_id
+                     WHERE p.id = issues.project_id AND t.slug = {})",
+                sql.bind(team.to_owned())
+            ),
+            None => format!(
+                "assignee_user_id IN (SELECT id FROM users WHERE email = {})",
+                sql.bind(who.to_owned())
+            ),
+        },
+    })
 }
 
 /// Parses `<sort value>:<id>`, the cursor [`Issue::cursor_for`] writes.

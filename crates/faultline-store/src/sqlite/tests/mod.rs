@@ -6,6 +6,7 @@ mod filing;
 mod measure;
 mod reads;
 mod releases;
+mod workflow;
 mod writer;
 
 use chrono::{DateTime, Duration, Utc};

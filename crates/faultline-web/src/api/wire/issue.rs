@@ -1,9 +1,54 @@
 //! The issue ("group") JSON of `/api/0/.../issues/`.
 
-use faultline_store::{Issue, Project};
-use serde_json::{Value, json};
+use faultline_store::{Issue, Project, Resolution};
+use serde_json::{Map, Value, json};
 
 use super::iso;
+
+/// What the issue JSON says beyond the issue row: its assignee as Sentry's actor JSON (a user
+/// or a team, resolved by the caller) and whether the requesting user bookmarked it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IssueExtras {
+    pub(crate) assigned_to: Option<Value>,
+    pub(crate) is_bookmarked: bool,
+}
+
+/// Sentry's `statusDetails`: how a resolved issue was resolved, what an ignored issue waits
+/// for; `{}` otherwise.
+pub(crate) fn status_details(issue: &Issue) -> Value {
+    let mut details = Map::new();
+    match &issue.workflow.resolution {
+        Some(Resolution::InRelease(version)) => {
+            details.insert("inRelease".into(), json!(version));
+        }
+        Some(Resolution::InNextRelease(_)) => {
+            details.insert("inNextRelease".into(), json!(true));
+        }
+        Some(Resolution::Now) | None => {}
+    }
+    if let Some(snooze) = &issue.workflow.snooze {
+        let condition = &snooze.condition;
+        let fields = [
+            ("ignoreUntil", condition.until.map(|t| json!(iso(t)))),
+            ("ignoreCount", condition.event_count.map(|n| json!(n))),
+            (
+                "ignoreWindow",
+                condition.event_window_mins.map(|n| json!(n)),
+            ),
+            ("ignoreUserCount", condition.user_count.map(|n| json!(n))),
+            (
+                "ignoreUserWindow",
+                condition.user_window_mins.map(|n| json!(n)),
+            ),
+        ];
+        for (key, value) in fields {
+            if let Some(value) = value {
+                details.insert(key.into(), value);
+            }
+        }
+    }
+    Value::Object(details)
+}
 
 /// Returns the Sentry JSON of `issue` in `project` (`count` is a string, `userCount` a number).
 pub(crate) fn issue_json(
@@ -11,6 +56,7 @@ pub(crate) fn issue_json(
     project: &Project,
     org_slug: &str,
     base_url: &str,
+    extras: &IssueExtras,
 ) -> Value {
     let substatus = issue.substatus.clone().or_else(|| {
         (issue.status == "unresolved").then(|| {
@@ -32,7 +78,7 @@ pub(crate) fn issue_json(
         "logger": null,
         "level": issue.level,
         "status": issue.status,
-        "statusDetails": {},
+        "statusDetails": status_details(issue),
         "substatus": substatus,
         "isPublic": false,
         "platform": issue.platform,
@@ -47,8 +93,8 @@ pub(crate) fn issue_json(
         "issueCategory": "error",
         "metadata": issue.metadata,
         "numComments": 0,
-        "assignedTo": null,
-        "isBookmarked": false,
+        "assignedTo": extras.assigned_to,
+        "isBookmarked": extras.is_bookmarked,
         "isSubscribed": false,
         "subscriptionDetails": null,
         "hasSeen": false,
