@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import sentry_sdk
 
-from harness import CLI_TIMEOUT_SECS, event_envelope, faultline_bin, new_event_id, request, wait_until
+from harness import CLI_TIMEOUT_SECS, assert_error_response, event_envelope, faultline_bin, new_event_id, request, wait_until
 
 FLUSH_TIMEOUT_SECS = 10
 # Longer than the server's key cache lifetime.
@@ -237,6 +237,22 @@ def test_roles_decide_who_changes_and_deletes_a_project(faultline, tenant):
     assert deleted.status == 204, deleted.describe()
     assert api(faultline, "GET", f"/api/0/projects/{ORG}/legacy-2/", tenant.tokens["admin"]).status == 404
     assert ingest_status(faultline, made["dsn"]) == 403, "a deleted project's keys go with it"
+
+
+def test_bad_bodies_are_400_with_a_detail(faultline, tenant):
+    admin = {"Authorization": f"Bearer {tenant.tokens['admin']}"}
+    for method, path in [
+        ("PUT", f"/api/0/projects/{ORG}/api/"),
+        ("POST", f"/api/0/projects/{ORG}/api/keys/"),
+        ("POST", f"/api/0/organizations/{ORG}/teams/"),
+        ("POST", f"/api/0/teams/{ORG}/backend/projects/"),
+    ]:
+        for body in [b"{not json", b"[1]", b'{"name": 5}']:
+            resp = request(method, f"{faultline.url}{path}", body, {**admin, "Content-Type": "application/json"})
+            assert_error_response(resp, 400)
+    # Like Sentry, the routes read JSON whatever the Content-Type says.
+    resp = request("PUT", f"{faultline.url}/api/0/projects/{ORG}/api/", b'{"platform": "python"}', admin)
+    assert resp.status == 200, resp.describe()
 
 
 def test_project_put_changes_data_scrubbing(faultline, tenant):

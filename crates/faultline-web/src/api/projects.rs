@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::auth::Bearer;
+use super::body::JsonBody;
 use super::listing::{PageParams, paged, store_error};
 use super::wire;
 use crate::{ApiError, AppState, project_settings};
@@ -101,7 +102,7 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     auth: Bearer,
     Path((org_slug, project_slug)): Path<(String, String)>,
-    Json(body): Json<Map<String, Value>>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require("project:write")?;
     let org = auth.organization_admin(&state, &org_slug).await?;
