@@ -139,11 +139,7 @@ impl Command {
                 name,
                 ..
             }) => {
-                let scopes: Vec<String> = scopes
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect();
+                let scopes = parse_scopes(scopes);
                 let token = store
                     .create_token(email, &scopes, name.as_deref(), None)
                     .await?;
@@ -151,6 +147,14 @@ impl Command {
             }
         }
     }
+}
+
+/// Splits `--scopes` at spaces and commas (`"project:read event:read"`, `"org:read,team:read"`).
+fn parse_scopes(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 async fn create_user(
@@ -299,5 +303,40 @@ fn print_text(output: &Value) {
             };
             println!("{:<width$} {text}", format!("{name}:"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_split_at_spaces_and_commas() {
+        assert_eq!(
+            parse_scopes(" project:read  event:read,org:read ,"),
+            ["project:read", "event:read", "org:read"]
+        );
+        assert!(parse_scopes(" , ").is_empty());
+    }
+
+    #[test]
+    fn key_json_names_the_dsn_only_with_a_url() {
+        let key = KeyDetails {
+            key: faultline_store::ProjectKey {
+                id: 1,
+                project_id: 7,
+                public_key: "ab".repeat(16),
+                is_active: true,
+                rate_limit_count: Some(5),
+                rate_limit_window_secs: Some(60),
+            },
+            label: "ci".into(),
+            date_created: chrono::Utc::now(),
+        };
+        let with_url = key_json(&key, "https://errors.example.com/");
+        let dsn = format!("https://{}@errors.example.com/7", "ab".repeat(16));
+        assert_eq!(with_url["dsn"], dsn.as_str());
+        assert_eq!(with_url["rateLimit"], json!({"count": 5, "window": 60}));
+        assert!(key_json(&key, "").get("dsn").is_none());
     }
 }
