@@ -186,6 +186,12 @@ def test_key_create_disable_enable_delete(faultline, tenant):
     assert [k["name"] for k in cli(faultline, "key", "list", "--org", ORG, "--project", "api")] == ["Default"]
 
 
+def test_key_created_with_a_rate_limit_answers_429_past_it(faultline, tenant):
+    key = cli(faultline, "key", "create", "--org", ORG, "--project", "api", "--name", "burst", "--rate-limit", "1/60")
+    assert key["rateLimit"] == {"count": 1, "window": 60}
+    assert [ingest_status(faultline, key["dsn"]) for _ in range(2)] == [200, 429]
+
+
 def test_key_changes_through_the_api_apply_at_once(faultline, tenant):
     base = f"/api/0/projects/{ORG}/api/keys/"
     created = api(faultline, "POST", base, tenant.tokens["admin"], {"name": "limited"})
@@ -237,6 +243,30 @@ def test_roles_decide_who_changes_and_deletes_a_project(faultline, tenant):
     assert deleted.status == 204, deleted.describe()
     assert api(faultline, "GET", f"/api/0/projects/{ORG}/legacy-2/", tenant.tokens["admin"]).status == 404
     assert ingest_status(faultline, made["dsn"]) == 403, "a deleted project's keys go with it"
+
+
+def test_membership_role_changes_and_superusers(faultline, tenant):
+    email = "promoted@initech.test"
+    cli(faultline, "user", "create", "--email", email, "--password", "correct horse")
+    cli(faultline, "member", "add", "--org", ORG, "--email", email, "--role", "member")
+    token = cli(faultline, "token", "create", "--email", email, "--scopes", "org:read team:write")["token"]
+    teams = f"/api/0/organizations/{ORG}/teams/"
+    assert api(faultline, "POST", teams, token, {"slug": "frontend"}).status == 403
+    assert cli(faultline, "member", "add", "--org", ORG, "--email", email, "--role", "admin")["role"] == "admin"
+    assert api(faultline, "GET", f"/api/0/organizations/{ORG}/", token).json()["role"] == "admin"
+    made = api(faultline, "POST", teams, token, {"slug": "frontend"})
+    assert made.status == 201 and made.json()["slug"] == "frontend", made.describe()
+    assert api(faultline, "POST", teams, token, {"slug": "frontend"}).status == 409
+
+    # A superuser is a member of nothing and still sees and manages every organization.
+    root = cli(faultline, "user", "create", "--email", "root@initech.test", "--superuser")
+    assert root["isSuperuser"] is True
+    su = cli(faultline, "token", "create", "--email", "root@initech.test", "--scopes", "org:read project:read project:admin")["token"]
+    orgs = {o["slug"] for o in api(faultline, "GET", "/api/0/organizations/", su).json()}
+    assert {ORG, "acme"} <= orgs
+    assert api(faultline, "GET", f"/api/0/projects/{ORG}/api/", su).status == 200
+    cli(faultline, "project", "create", "--org", ORG, "--team", "backend", "--slug", "su-doomed")
+    assert api(faultline, "DELETE", f"/api/0/projects/{ORG}/su-doomed/", su).status == 204
 
 
 def test_bad_bodies_are_400_with_a_detail(faultline, tenant):
