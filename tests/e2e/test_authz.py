@@ -326,3 +326,12 @@ def test_every_route_of_the_router_has_a_row():
     covered = {template(r.path) for r in ROUTES}
     missing = sorted(p for p in paths if template(p) not in covered)
     assert not missing, f"routes without a row in ROUTES: {missing}"
+
+
+def test_a_key_is_managed_only_through_its_own_project(world, faultline):
+    """A key id under another project of the same organization is not found, for any method."""
+    key_path = f"/api/0/projects/{ORG}/other/keys/{faultline.key}/"
+    assert world.api("PUT", key_path, {"isActive": False}, world.owner_token).status == 404
+    assert world.api("DELETE", key_path, None, world.owner_token).status == 404
+    keys = world.api("GET", f"/api/0/projects/{ORG}/web/keys/", None, world.owner_token).json()
+    assert any(k["id"] == faultline.key and k["isActive"] for k in keys), "the key is untouched"
