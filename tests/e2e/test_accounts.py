@@ -8,6 +8,7 @@ checks poll; a change made through the API drops the key from the cache at once.
 """
 
 import json
+import os
 import subprocess
 from urllib.parse import urlsplit
 
@@ -27,7 +28,8 @@ def run_cli(faultline, *args, json_output: bool = True) -> subprocess.CompletedP
     cmd = [str(faultline_bin()), *args, "--data-dir", str(faultline.server.data_dir)]
     if json_output:
         cmd.append("--json")
-    env = {"FAULTLINE_PUBLIC_URL": faultline.url, "PATH": "/usr/bin:/bin"}
+    # DSNs name the test server; errors stay one message (no backtrace) whatever the caller set.
+    env = {**os.environ, "FAULTLINE_PUBLIC_URL": faultline.url, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECS, stdin=subprocess.DEVNULL, env=env)
 
 
@@ -42,6 +44,7 @@ def cli_fails(faultline, *args) -> str:
     out = run_cli(faultline, *args)
     assert out.returncode != 0, f"{' '.join(args)} succeeded:\n{out.stdout}"
     assert out.stdout == "", out.stdout
+    assert out.stderr.startswith("Error: ") and len(out.stderr.splitlines()) <= 3, out.stderr
     return out.stderr
 
 
