@@ -41,5 +41,6 @@ pub use model::{
     Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
     TagValuePage,
 };
+pub use secret::new_password;
 pub use store::{Durability, Store, StoreOptions};
 pub use write::{WriteOp, WriteReceipt};

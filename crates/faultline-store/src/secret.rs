@@ -42,7 +42,7 @@ pub(crate) fn token_hash(token: &str) -> String {
 }
 
 /// Returns a new random password of letters and digits.
-pub(crate) fn new_password() -> String {
+pub fn new_password() -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(PASSWORD_CHARS)

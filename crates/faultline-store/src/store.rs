@@ -170,11 +170,6 @@ impl Store {
         self.sqlite().user(user_id).await
     }
 
-    /// Returns the user with this e-mail address.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        self.sqlite().user_by_email(email.to_owned()).await
-    }
-
     /// Returns the user when `password` is theirs (Argon2id verification on the blocking pool).
     pub async fn verify_password(
         &self,

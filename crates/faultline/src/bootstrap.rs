@@ -33,12 +33,15 @@ pub fn run(args: BootstrapArgs) -> anyhow::Result<()> {
 
 /// Returns the DSN of `bootstrap`'s key for a server at `url`.
 pub fn dsn(url: &str, bootstrap: &Bootstrap) -> String {
+    key_dsn(url, &bootstrap.key.public_key, bootstrap.project.id)
+}
+
+/// Returns the DSN of the key `public_key` of project `project_id` for a server at `url`.
+pub fn key_dsn(url: &str, public_key: &str, project_id: i64) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     format!(
-        "{scheme}://{}@{}/{}",
-        bootstrap.key.public_key,
-        rest.trim_end_matches('/'),
-        bootstrap.project.id
+        "{scheme}://{public_key}@{}/{project_id}",
+        rest.trim_end_matches('/')
     )
 }
 

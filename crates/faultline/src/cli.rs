@@ -24,6 +24,27 @@ pub enum Command {
     GroupingInfo(GroupingInfoArgs),
     /// Shows or changes a project's data-scrubbing settings; prints them as JSON.
     ScrubSettings(ScrubSettingsArgs),
+    /// Creates users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Creates organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Adds members to organizations (or changes their role).
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Creates teams.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Creates projects (with a default DSN key).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Creates, lists, disables, enables and deletes DSN keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Mints API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 impl Default for Command {
@@ -31,6 +52,9 @@ impl Default for Command {
         Command::Serve(ServeArgs::parse_from(["serve"]))
     }
 }
+
+/// The URL DSNs name when no `--url` is given: the default listen address.
+const DEFAULT_URL: &str = "http://127.0.0.1:9000";
 
 /// Options shared by every command that opens the data directory.
 #[derive(Debug, Clone, Args)]
@@ -83,11 +107,7 @@ pub struct BootstrapArgs {
     #[arg(long, env = "FAULTLINE_PROJECT", default_value = "default")]
     pub project: String,
     /// URL the server is reached at, used in the DSN.
-    #[arg(
-        long,
-        env = "FAULTLINE_PUBLIC_URL",
-        default_value = "http://127.0.0.1:9000"
-    )]
+    #[arg(long, env = "FAULTLINE_PUBLIC_URL", default_value = DEFAULT_URL)]
     pub url: String,
     /// Email of the administrator created with the organization.
     #[arg(long, env = "FAULTLINE_ADMIN_EMAIL", default_value = "admin@localhost")]
@@ -125,6 +145,189 @@ pub struct ScrubSettingsArgs {
     /// Keys never scrubbed, comma-separated (replaces the list; "" clears it).
     #[arg(long)]
     pub safe_fields: Option<String>,
+}
+
+/// Options of every account subcommand: the data directory and the output format.
+#[derive(Debug, Clone, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A project named by its organization and slug.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectRef {
+    /// Organization slug.
+    #[arg(long, env = "FAULTLINE_ORG")]
+    pub org: String,
+    /// Project slug.
+    #[arg(long, env = "FAULTLINE_PROJECT")]
+    pub project: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates a user; without `--password` one is generated and printed.
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+        /// The user sees and manages every organization.
+        #[arg(long)]
+        superuser: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Creates an organization (with a team of the same slug).
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[arg(long)]
+        slug: String,
+        /// Display name; the slug when absent.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Makes a user a member of an organization with a role, or changes their role.
+    Add {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+/// `--role` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Creates a team in an organization.
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        slug: String,
+        /// Display name; the slug when absent.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Creates a project in a team and prints its DSN.
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// Team slug.
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        slug: String,
+        /// Display name; the slug when absent.
+        #[arg(long)]
+        name: Option<String>,
+        /// Platform (`python`, `javascript`, ...).
+        #[arg(long)]
+        platform: Option<String>,
+        /// URL the server is reached at, used in the DSN.
+        #[arg(long, env = "FAULTLINE_PUBLIC_URL", default_value = DEFAULT_URL)]
+        url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Creates a DSN key and prints it.
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[command(flatten)]
+        project: ProjectRef,
+        /// Key name.
+        #[arg(long, default_value = "Default")]
+        name: String,
+        /// Rate limit as COUNT/WINDOW_SECS (e.g. `100/60`).
+        #[arg(long, value_parser = parse_rate_limit)]
+        rate_limit: Option<(u32, u32)>,
+        /// URL the server is reached at, used in the DSN.
+        #[arg(long, env = "FAULTLINE_PUBLIC_URL", default_value = DEFAULT_URL)]
+        url: String,
+    },
+    /// Lists a project's keys with their DSNs.
+    List {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[command(flatten)]
+        project: ProjectRef,
+        /// URL the server is reached at, used in the DSNs.
+        #[arg(long, env = "FAULTLINE_PUBLIC_URL", default_value = DEFAULT_URL)]
+        url: String,
+    },
+    /// Stops accepting events sent with a key.
+    Disable(KeyRef),
+    /// Accepts events sent with a key again.
+    Enable(KeyRef),
+    /// Deletes a key.
+    Delete(KeyRef),
+}
+
+/// One DSN key of a project, by its public part.
+#[derive(Debug, Clone, Args)]
+pub struct KeyRef {
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    #[command(flatten)]
+    pub project: ProjectRef,
+    /// The key's public part (the user of the DSN).
+    #[arg(long)]
+    pub key: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mints an API token for a user and prints it (the only time it is shown).
+    Create {
+        #[command(flatten)]
+        admin: AdminArgs,
+        #[arg(long)]
+        email: String,
+        /// Space- or comma-separated Sentry scopes (`project:read event:read ...`).
+        #[arg(long)]
+        scopes: String,
+        /// Token name.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

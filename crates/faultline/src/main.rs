@@ -1,5 +1,6 @@
 //! The `faultline` binary: command line, configuration and wiring of the pipeline.
 
+mod accounts;
 mod bootstrap;
 mod cli;
 mod grouping_info;
@@ -15,5 +16,12 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Bootstrap(args) => bootstrap::run(args),
         cli::Command::GroupingInfo(args) => grouping_info::run(args),
         cli::Command::ScrubSettings(args) => scrub_settings::run(args),
+        cli::Command::User(command) => accounts::run(accounts::Command::User(command)),
+        cli::Command::Org(command) => accounts::run(accounts::Command::Org(command)),
+        cli::Command::Member(command) => accounts::run(accounts::Command::Member(command)),
+        cli::Command::Team(command) => accounts::run(accounts::Command::Team(command)),
+        cli::Command::Project(command) => accounts::run(accounts::Command::Project(command)),
+        cli::Command::Key(command) => accounts::run(accounts::Command::Key(command)),
+        cli::Command::Token(command) => accounts::run(accounts::Command::Token(command)),
     }
 }

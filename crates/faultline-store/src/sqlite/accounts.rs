@@ -257,6 +257,12 @@ fn create_token(
 }
 
 impl SqliteBackend {
+    pub(crate) async fn user_by_email(&self, email: String) -> Result<Option<User>, StoreError> {
+        self.reads
+            .run(move |conn| Ok(access::user_with_password(conn, &email)?.map(|(user, _)| user)))
+            .await
+    }
+
     pub(crate) async fn access(
         &self,
         organization_id: i64,

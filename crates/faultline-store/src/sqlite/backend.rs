@@ -203,14 +203,6 @@ impl SqliteBackend {
             .await
     }
 
-    pub(crate) async fn user_by_email(&self, email: String) -> Result<Option<User>, StoreError> {
-        let found = self
-            .reads
-            .run(move |conn| access::user_with_password(conn, &email))
-            .await?;
-        Ok(found.map(|(user, _)| user))
-    }
-
     pub(crate) async fn organization_by_slug(
         &self,
         slug: String,

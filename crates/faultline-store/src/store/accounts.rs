@@ -35,6 +35,11 @@ impl Store {
         self.sqlite().access(organization_id, user_id).await
     }
 
+    /// Returns the user with this e-mail address.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        self.sqlite().user_by_email(email.to_owned()).await
+    }
+
     /// Returns the organizations the user is a member of (all of them for a superuser).
     pub async fn visible_organizations(
         &self,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::Bearer;
+use super::body::JsonBody;
 use super::listing::{PageParams, paged, store_error};
 use super::wire;
 use crate::{ApiError, AppState};
@@ -48,7 +49,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Bearer,
     Path((org, project)): Path<(String, String)>,
-    Json(body): Json<NewKey>,
+    JsonBody(body): JsonBody<NewKey>,
 ) -> Result<Response, ApiError> {
     auth.require("project:write")?;
     let project = auth.project_admin(&state, &org, &project).await?;
@@ -92,7 +93,7 @@ pub(crate) async fn update(
     State(state): State<AppState>,
     auth: Bearer,
     Path((org, project, key_id)): Path<(String, String, String)>,
-    Json(changes): Json<KeyChanges>,
+    JsonBody(changes): JsonBody<KeyChanges>,
 ) -> Result<Json<Value>, ApiError> {
     auth.require("project:write")?;
     let project = auth.project_admin(&state, &org, &project).await?;

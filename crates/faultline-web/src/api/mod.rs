@@ -3,6 +3,7 @@
 //! answer with the wire types in [`wire`].
 
 mod auth;
+mod body;
 mod event_lists;
 mod events;
 mod issue_lookup;

@@ -8,6 +8,7 @@ use faultline_store::NewProject;
 use serde::Deserialize;
 
 use super::auth::Bearer;
+use super::body::JsonBody;
 use super::listing::{PageParams, paged, store_error};
 use super::wire;
 use crate::{ApiError, AppState};
@@ -53,7 +54,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     auth: Bearer,
     Path(org): Path<String>,
-    Json(body): Json<NewNamed>,
+    JsonBody(body): JsonBody<NewNamed>,
 ) -> Result<Response, ApiError> {
     auth.require("team:write")?;
     let org = auth.organization_admin(&state, &org).await?;
@@ -72,7 +73,7 @@ pub(crate) async fn create_project(
     State(state): State<AppState>,
     auth: Bearer,
     Path((org, team)): Path<(String, String)>,
-    Json(body): Json<NewNamed>,
+    JsonBody(body): JsonBody<NewNamed>,
 ) -> Result<Response, ApiError> {
     auth.require("project:write")?;
     let org = auth.organization_admin(&state, &org).await?;

@@ -1,7 +1,7 @@
 //! Bootstrap, DSN keys, API tokens, passwords.
 
 use super::*;
-use crate::StoreError;
+use crate::{Role, StoreError};
 
 #[tokio::test]
 async fn bootstrap_is_idempotent() {
@@ -224,4 +224,42 @@ async fn keys_and_projects_are_found_by_their_names() {
     let orgs = t.store.organizations().await.unwrap();
     assert_eq!(orgs, vec![bootstrap.org]);
     t.store.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn users_are_found_by_email_and_get_tokens_and_memberships() {
+    let t = TestStore::new().await;
+    let user = t
+        .store
+        .create_user("dev@example.com", Some("pw-1"), false)
+        .await
+        .unwrap();
+    let found = t.store.user_by_email("dev@example.com").await.unwrap();
+    assert_eq!(found, Some(user.clone()));
+    assert_eq!(
+        t.store.user_by_email("nobody@example.com").await.unwrap(),
+        None
+    );
+    let again = t.store.create_user("dev@example.com", None, false).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+
+    let org = t
+        .store
+        .create_organization("globex", "Globex")
+        .await
+        .unwrap();
+    t.store
+        .set_membership(org.id, "dev@example.com", Role::Admin)
+        .await
+        .unwrap();
+    let access = t.store.access(org.id, user.id).await.unwrap().unwrap();
+    assert!(access.allows(Role::Admin) && !access.allows(Role::Owner));
+    let scopes = vec!["project:read".to_owned()];
+    let token = t
+        .store
+        .create_token("dev@example.com", &scopes, Some("ci"), None)
+        .await
+        .unwrap();
+    let info = t.store.token(&token).await.unwrap().unwrap();
+    assert_eq!((info.user_id, info.scopes), (user.id, scopes));
 }
