@@ -1,0 +1,2 @@
+-- Placeholder for migration 0005, which another branch is writing. It keeps the numbering
+-- contiguous on this branch only; drop this file at merge and renumber 0006 after the real 0005.
