@@ -35,6 +35,17 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../../migrations/sqlite/0004_accounts.sql"),
     },
+    // A stand-in for the 0005 another branch is writing; see the file.
+    Migration {
+        version: 5,
+        name: "placeholder",
+        sql: include_str!("../../migrations/sqlite/0005_placeholder.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "search",
+        sql: include_str!("../../migrations/sqlite/0006_search.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

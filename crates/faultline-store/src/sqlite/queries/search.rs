@@ -78,7 +78,7 @@ impl Sql {
 
 /// Turns a `*` wildcard value into a LIKE pattern, escaping LIKE's own `%`, `_` and `\`;
 /// `around` goes on both ends (`%` for a substring match).
-fn like_pattern(value: &str, around: &str) -> String {
+pub(super) fn like_pattern(value: &str, around: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push_str(around);
     for c in value.chars() {
@@ -112,10 +112,21 @@ pub(crate) fn search_issues(
     request: &IssueSearchRequest,
     now_us: i64,
 ) -> Result<Vec<Issue>, StoreError> {
-    let mut sql = Sql::default();
     if request.project_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let (query, sql) = compile(request, now_us)?;
+    all(
+        conn,
+        &query,
+        params_from_iter(sql.params.iter()),
+        issue_from_row,
+    )
+}
+
+/// Compiles `request` (with at least one project) into its `SELECT` and parameters.
+fn compile(request: &IssueSearchRequest, now_us: i64) -> Result<(String, Sql), StoreError> {
+    let mut sql = Sql::default();
     let projects: Vec<String> = request.project_ids.iter().map(|id| sql.bind(*id)).collect();
     sql.clauses
         .push(format!("project_id IN ({})", projects.join(", ")));
@@ -182,12 +193,7 @@ pub(crate) fn search_issues(
         "SELECT {ISSUE_COLUMNS} FROM issues WHERE {} ORDER BY {column} DESC, id DESC LIMIT {limit}",
         sql.clauses.join(" AND ")
     );
-    all(
-        conn,
-        &query,
-        params_from_iter(sql.params.iter()),
-        issue_from_row,
-    )
+    Ok((query, sql))
 }
 
 /// Parses `<sort value>:<id>`, the cursor [`Issue::cursor_for`] writes.
@@ -208,5 +214,54 @@ impl IssueSort {
             IssueSort::Freq => "times_seen",
             IssueSort::User => "user_count",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::migrate;
+
+    /// Returns SQLite's plan for the search of `query` in `sort` order, one line per step.
+    fn plan(query: &str, sort: IssueSort, cursor: Option<&str>) -> String {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate::run(&mut conn, 0).unwrap();
+        let request = IssueSearchRequest {
+            project_ids: vec![1],
+            search: crate::search::parse(query, chrono::Utc::now()).unwrap(),
+            environments: Vec::new(),
+            sort,
+            limit: 26,
+            cursor: cursor.map(str::to_owned),
+        };
+        let (sql, params) = compile(&request, 0).unwrap();
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = statement
+            .query_map(params_from_iter(params.params.iter()), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn every_sort_walks_an_index_in_order() {
+        for (sort, index) in [
+            (IssueSort::New, "issues_project_first_seen"),
+            (IssueSort::Freq, "issues_project_times_seen"),
+            (IssueSort::User, "issues_project_user_count"),
+        ] {
+            for query in ["", "is:unresolved", "level:error browser:Firefox"] {
+                for cursor in [None, Some("5:7")] {
+                    let plan = plan(query, sort, cursor);
+                    assert!(
+                        plan.contains(index) && !plan.contains("TEMP B-TREE"),
+                        "{sort:?} {query:?} {cursor:?}:\n{plan}"
+                    );
+                }
+            }
+        }
+        let plan = plan("is:unresolved", IssueSort::Date, None);
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }
