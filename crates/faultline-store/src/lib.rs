@@ -37,5 +37,6 @@ pub use model::{
     Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
     TagValuePage,
 };
+pub use model::{IssueStats, StatsPeriod, TagKey};
 pub use store::{Durability, Store, StoreOptions};
 pub use write::{WriteOp, WriteReceipt};

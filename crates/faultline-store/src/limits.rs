@@ -42,3 +42,6 @@ pub const RELEASE_PAGE_LIMIT_MAX: usize = 100;
 
 /// Bytes of a release version at most (Sentry's limit).
 pub const RELEASE_VERSION_BYTES_MAX: usize = 200;
+
+/// Tag keys a project's or an organization's tag list returns at most.
+pub const TAG_KEYS_MAX: usize = 1_000;

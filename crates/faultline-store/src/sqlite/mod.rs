@@ -19,6 +19,7 @@
 //! - `read`: the read-only connection pool.
 //! - `queries`: the read queries, by area.
 //! - `release_reads`: releases and deploys (writes on the writer) and the event read routes.
+//! - `facet_reads`: tag facets over many issues and issue-list event series.
 
 mod accounts;
 mod admin;
@@ -26,6 +27,7 @@ mod apply;
 mod backend;
 mod batch;
 mod connection;
+mod facet_reads;
 mod migrate;
 mod queries;
 mod read;
