@@ -7,7 +7,7 @@ mod issue;
 
 pub(crate) use accounts::{key_json, organization_json, project_json, team_json};
 pub(crate) use event::event_json;
-pub(crate) use issue::issue_json;
+pub(crate) use issue::{issue_json, issue_stats_json};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
