@@ -1,5 +1,13 @@
 //! Compiles an [`IssueSearch`] into one keyset-paged `SELECT` over `issues`, with every value
 //! bound as a parameter (user text never becomes SQL).
+//!
+//! `user.email:` matches an issue when one of its events' users carried the address. The
+//! `user` tag cannot answer that alone: it names a user by the first of id, username, email
+//! and ip, so a user identified by id never has an `email:` tag value. The writer therefore
+//! keeps every address an event's user carried in `issue_user_emails (issue_id, email)`,
+//! beside (not inside) the tags: it is no facet, adds no tag counts, and is not a user
+//! identity, so `user_count` is untouched. The clause checks that table (by primary key per
+//! issue) or, for events stored before the table existed, the `user` tag `email:<address>`.
 
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, params_from_iter};
@@ -164,12 +172,16 @@ fn compile(request: &IssueSearchRequest, now_us: i64) -> Result<(String, Sql), S
             Condition::LastSeen(bound) => sql.bound("last_seen", date_bound(*bound)),
             Condition::TimesSeen(bound) => sql.bound("times_seen", *bound),
             Condition::UserEmail(pattern) => {
-                // The `user` tag names the user by the first of id, username, email, ip.
                 let tagged = match pattern {
                     Pattern::Exact(v) => Pattern::Exact(format!("email:{v}")),
                     Pattern::Wildcard(v) => Pattern::Wildcard(format!("email:{v}")),
                 };
-                sql.tag("user", &tagged)
+                let tag = sql.tag("user", &tagged);
+                let email = sql.matches("e.email", pattern);
+                format!(
+                    "({tag} OR EXISTS (SELECT 1 FROM issue_user_emails e \
+                     WHERE e.issue_id = issues.id AND {email}))"
+                )
             }
             Condition::Tag { key, value } => sql.tag(key, value),
         };

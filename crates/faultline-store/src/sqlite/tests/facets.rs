@@ -210,3 +210,79 @@ fn facets_of_a_large_project_answer_quickly() {
         "facets over {SCALE_ISSUES} issues: keys {keys_time:?}, 100 of {SCALE_ISSUES} values {values_time:?}, 20 values {small_time:?}"
     );
 }
+
+/// Returns the issues of the test project that `query` finds.
+async fn search(t: &TestStore, query: &str) -> Vec<i64> {
+    let request = crate::IssueSearchRequest {
+        project_ids: vec![t.project_id],
+        search: crate::search::parse(query, Utc::now()).unwrap(),
+        environments: Vec::new(),
+        sort: crate::IssueSort::Date,
+        limit: 100,
+        cursor: None,
+    };
+    let mut ids: Vec<i64> = t
+        .store
+        .search_issues(request)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn user_email_finds_users_identified_by_id() {
+    let t = TestStore::new().await;
+    // The `user` tag and identity of each is `id:...`: the e-mail is in no tag.
+    for (n, hash, email) in [
+        (1, "a", Some("dana@example.com")),
+        (2, "a", Some("erin@example.org")),
+        (3, "b", None),
+        (4, "c", Some("dana@example.com")),
+    ] {
+        let mut event = error_event(n, &[hash]);
+        event.payload["user"] = json!({"id": format!("u-{n}"), "email": email});
+        event.tags.push(("user".into(), format!("id:u-{n}")));
+        t.write_event(event).await;
+    }
+    let (a, b, c) = (t.issue_of(1).await, t.issue_of(3).await, t.issue_of(4).await);
+    assert_eq!(search(&t, "user.email:dana@example.com").await, [a, c]);
+    assert_eq!(search(&t, "user.email:erin@example.org").await, [a]);
+    assert_eq!(search(&t, "user.email:*@example.org").await, [a]);
+    assert_eq!(search(&t, "!user.email:dana@example.com").await, [b]);
+    assert!(search(&t, "user.email:u-1").await.is_empty());
+    let issue = t.store.issue(a).await.unwrap().unwrap();
+    assert_eq!(issue.user_count, 2, "e-mails are not identities");
+    let keys = t.store.tag_keys(&[t.project_id]).await.unwrap();
+    assert!(keys.iter().all(|k| k.key != "user.email"), "and no facet");
+}
+
+#[tokio::test]
+async fn user_email_still_matches_the_user_tag_of_users_identified_by_email() {
+    let t = TestStore::new().await;
+    // As events stored before the e-mail table: the address only in the `user` tag.
+    let mut event = error_event(1, &["a"]);
+    event.tags.push(("user".into(), "email:fay@example.com".into()));
+    t.write_event(event).await;
+    assert_eq!(
+        search(&t, "user.email:fay@example.com").await,
+        [t.issue_of(1).await]
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_project_deletes_its_user_emails() {
+    let t = TestStore::new().await;
+    let mut event = error_event(1, &["a"]);
+    event.payload["user"] = json!({"id": "u-1", "email": "gil@example.com"});
+    t.write_event(event).await;
+    assert!(t.store.delete_project(t.project_id).await.unwrap());
+    let conn = rusqlite::Connection::open(t.dir.path().join("faultline.db")).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM issue_user_emails", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}
