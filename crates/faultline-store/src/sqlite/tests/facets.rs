@@ -127,7 +127,11 @@ async fn stats_have_every_point_and_count_events_in_theirs() {
     let counts = |i: usize| hourly[i].points.iter().map(|p| p.1).collect::<Vec<_>>();
     assert!(hourly.iter().all(|s| s.points.len() == 24));
     let hour = base_time().timestamp() / 3_600 * 3_600;
-    assert_eq!(hourly[1].points[23].0, hour + 2 * 3_600, "the last point is now's hour");
+    assert_eq!(
+        hourly[1].points[23].0,
+        hour + 2 * 3_600,
+        "the last point is now's hour"
+    );
     assert_eq!(&counts(1)[21..], [2, 1, 0]);
     assert_eq!(counts(1).iter().sum::<u64>(), 3);
     assert_eq!(counts(0).iter().sum::<u64>(), 1);
@@ -148,7 +152,10 @@ async fn stats_have_every_point_and_count_events_in_theirs() {
         .issue_stats(&[a], StatsPeriod::Hours24, now + Duration::days(2))
         .await
         .unwrap();
-    assert!(later[0].points.iter().all(|p| p.1 == 0), "out of the window");
+    assert!(
+        later[0].points.iter().all(|p| p.1 == 0),
+        "out of the window"
+    );
     let too_many: Vec<i64> = (0..102).collect();
     assert!(
         t.store
@@ -159,7 +166,11 @@ async fn stats_have_every_point_and_count_events_in_theirs() {
 }
 
 /// Issues of the measured project: the API benchmark's 10,000 in release builds.
-const SCALE_ISSUES: i64 = if cfg!(debug_assertions) { 1_000 } else { 10_000 };
+const SCALE_ISSUES: i64 = if cfg!(debug_assertions) {
+    1_000
+} else {
+    10_000
+};
 
 /// Fills a project with `SCALE_ISSUES` issues of 12 tag keys each (one with a value per
 /// issue, the others from small sets: ~120,000 tag rows at 10,000 issues) by SQL, and times
@@ -182,7 +193,8 @@ fn facets_of_a_large_project_answer_quickly() {
             .unwrap();
         for id in 1..=SCALE_ISSUES {
             issue.execute((id, 1)).unwrap();
-            tag.execute((id, "transaction", format!("/route/{id}"))).unwrap();
+            tag.execute((id, "transaction", format!("/route/{id}")))
+                .unwrap();
             for key in 0..11 {
                 tag.execute((id, format!("key{key:02}"), format!("v{}", id % 20)))
                     .unwrap();
@@ -197,13 +209,15 @@ fn facets_of_a_large_project_answer_quickly() {
     let route = keys.iter().find(|k| k.key == "transaction").unwrap();
     assert_eq!(route.unique_values, SCALE_ISSUES as u64);
     let started = Instant::now();
-    let page = crate::sqlite::queries::facets::tag_key_values(&conn, &[1], "transaction", None, 100, None)
-        .unwrap();
+    let page =
+        crate::sqlite::queries::facets::tag_key_values(&conn, &[1], "transaction", None, 100, None)
+            .unwrap();
     let values_time = started.elapsed();
     assert_eq!(page.values.len(), 100);
     let started = Instant::now();
-    let small = crate::sqlite::queries::facets::tag_key_values(&conn, &[1], "key03", None, 100, None)
-        .unwrap();
+    let small =
+        crate::sqlite::queries::facets::tag_key_values(&conn, &[1], "key03", None, 100, None)
+            .unwrap();
     let small_time = started.elapsed();
     assert_eq!(small.values.len(), 20);
     println!(
@@ -248,7 +262,11 @@ async fn user_email_finds_users_identified_by_id() {
         event.tags.push(("user".into(), format!("id:u-{n}")));
         t.write_event(event).await;
     }
-    let (a, b, c) = (t.issue_of(1).await, t.issue_of(3).await, t.issue_of(4).await);
+    let (a, b, c) = (
+        t.issue_of(1).await,
+        t.issue_of(3).await,
+        t.issue_of(4).await,
+    );
     assert_eq!(search(&t, "user.email:dana@example.com").await, [a, c]);
     assert_eq!(search(&t, "user.email:erin@example.org").await, [a]);
     assert_eq!(search(&t, "user.email:*@example.org").await, [a]);
@@ -265,7 +283,9 @@ async fn user_email_still_matches_the_user_tag_of_users_identified_by_email() {
     let t = TestStore::new().await;
     // As events stored before the e-mail table: the address only in the `user` tag.
     let mut event = error_event(1, &["a"]);
-    event.tags.push(("user".into(), "email:fay@example.com".into()));
+    event
+        .tags
+        .push(("user".into(), "email:fay@example.com".into()));
     t.write_event(event).await;
     assert_eq!(
         search(&t, "user.email:fay@example.com").await,
@@ -282,7 +302,9 @@ async fn deleting_a_project_deletes_its_user_emails() {
     assert!(t.store.delete_project(t.project_id).await.unwrap());
     let conn = rusqlite::Connection::open(t.dir.path().join("faultline.db")).unwrap();
     let left: i64 = conn
-        .query_row("SELECT count(*) FROM issue_user_emails", [], |row| row.get(0))
+        .query_row("SELECT count(*) FROM issue_user_emails", [], |row| {
+            row.get(0)
+        })
         .unwrap();
     assert_eq!(left, 0);
 }
