@@ -29,6 +29,9 @@ REGIONS = [f"region-{i:02}" for i in range(7)]
 @pytest.fixture(scope="module")
 def seeded(faultline):
     project = faultline.server.bootstrap("facets")
+    # Whatever an earlier module left on the process-wide scopes would ride on every event.
+    sentry_sdk.get_current_scope().clear()
+    sentry_sdk.get_isolation_scope().clear()
     sentry_sdk.init(dsn=project.dsn, default_integrations=False, send_client_reports=False)
     try:
         for message, (browser, user, count) in SEED.items():
