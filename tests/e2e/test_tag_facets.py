@@ -101,7 +101,10 @@ def test_project_tag_values_are_counted_and_paged(seeded):
 
     filtered = get_json(seeded, f"{path}?query=fire").json()
     assert [v["value"] for v in filtered] == ["Firefox"]
-    assert get_json(seeded, f"/api/0/projects/{seeded.org}/facets/tags/nosuchkey/values/").json() == []
+    assert get_json(seeded, f"{path}?query=opera").json() == []
+    missing = seeded.api_get(f"/api/0/projects/{seeded.org}/facets/tags/nosuchkey/values/")
+    assert missing.status == 404, missing.describe()
+    assert missing.json()["detail"] == "Tag key not found."
 
 
 def test_organization_tags_span_projects(seeded, faultline):

@@ -57,7 +57,7 @@ pub(crate) struct TagValuesParams {
 }
 
 /// `GET /api/0/projects/{org}/{project}/tags/{key}/values/`: most seen first, cursor-paged
-/// with a `Link` header.
+/// with a `Link` header; 404 for a key no issue of the project has, as Sentry answers.
 pub(crate) async fn project_tag_values(
     State(state): State<AppState>,
     auth: Bearer,
@@ -83,6 +83,11 @@ pub(crate) async fn project_tag_values(
         )
         .await
         .map_err(store_error)?;
+    // A first, unfiltered page with no value means no issue of the project has the key.
+    let unfiltered = params.query.as_deref().is_none_or(str::is_empty);
+    if page.values.is_empty() && params.cursor.is_none() && unfiltered {
+        return Err(ApiError::NotFound("Tag key not found.".into()));
+    }
     let body: Vec<Value> = page.values.iter().map(tag_value_json).collect();
     let mut response = Json(body).into_response();
     if let Some(link) = pagination::link_header(
