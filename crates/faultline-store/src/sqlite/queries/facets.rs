@@ -157,6 +157,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tag_keys_stop_at_their_max() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::sqlite::migrate::run(&mut conn, 0).unwrap();
+        conn.execute(
+            "INSERT INTO issues (id, project_id, short_id, issue_type, title, culprit, level,
+                 platform, metadata, first_seen, last_seen)
+             VALUES (1, 1, 1, 'error', 't', 'c', 'error', 'python', '{}', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let mut insert = conn
+            .prepare("INSERT INTO issue_tag_values VALUES (1, ?1, 'v', 1, 0, 0)")
+            .unwrap();
+        for key in 0..TAG_KEYS_MAX {
+            insert.execute([format!("key{key:05}")]).unwrap();
+        }
+        assert_eq!(tag_keys(&conn, &[1]).unwrap().len(), TAG_KEYS_MAX);
+        insert.execute(["one-more"]).unwrap();
+        assert_eq!(tag_keys(&conn, &[1]).unwrap().len(), TAG_KEYS_MAX);
+    }
+
+    #[test]
     fn hourly_buckets_fill_their_day_and_missing_points_are_zero() {
         let start = 86_400 * 100;
         let buckets = [

@@ -156,6 +156,16 @@ async fn stats_have_every_point_and_count_events_in_theirs() {
         later[0].points.iter().all(|p| p.1 == 0),
         "out of the window"
     );
+    let most: Vec<i64> = (0..101).collect();
+    assert_eq!(
+        t.store
+            .issue_stats(&most, StatsPeriod::Hours24, now)
+            .await
+            .unwrap()
+            .len(),
+        101,
+        "a page and the one issue that tells whether another page exists"
+    );
     let too_many: Vec<i64> = (0..102).collect();
     assert!(
         t.store
