@@ -174,6 +174,10 @@ ROUTES = [
     Route("GET", LEGACY_ISSUE + "/events/latest/", EVENTS),
     Route("GET", LEGACY_ISSUE + "/tags/", EVENTS),
     Route("GET", LEGACY_ISSUE + "/hashes/", EVENTS),
+    # Tag facets over a project's or an organization's issues.
+    Route("GET", "/api/0/projects/{org}/{project}/tags/", EVENTS),
+    Route("GET", "/api/0/projects/{org}/{project}/tags/" + TAG[0] + "/values/", EVENTS),
+    Route("GET", "/api/0/organizations/{org}/tags/", EVENTS),
     # Events.
     Route("GET", "/api/0/projects/{org}/{project}/events/", EVENTS),
     Route("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", EVENTS),

@@ -76,6 +76,10 @@ def test_secrets_are_scrubbed_before_they_are_stored(faultline, proxy):
         sentry_sdk.flush(timeout=FLUSH_TIMEOUT_SECS)
     finally:
         sentry_sdk.get_client().close(timeout=FLUSH_TIMEOUT_SECS)
+        # The user, tags and extras above live on the process-wide isolation scope: later
+        # modules' events would carry them (bob's e-mail would match their user.email: search).
+        sentry_sdk.get_current_scope().clear()
+        sentry_sdk.get_isolation_scope().clear()
 
     sent = proxy.sent_bytes()
     for secret in SECRETS:

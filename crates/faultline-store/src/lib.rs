@@ -41,6 +41,7 @@ pub use model::{
     Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,
     TagValuePage,
 };
+pub use model::{IssueStats, StatsPeriod, TagKey};
 pub use secret::new_password;
 pub use store::{Durability, Store, StoreOptions};
 pub use write::{WriteOp, WriteReceipt};

@@ -45,3 +45,6 @@ pub const RELEASE_VERSION_BYTES_MAX: usize = 200;
 
 /// Issues one bulk update, merge or delete may name at most (Sentry's bulk limit is 1000).
 pub const ISSUE_BULK_IDS_MAX: usize = 1000;
+
+/// Tag keys a project's or an organization's tag list returns at most.
+pub const TAG_KEYS_MAX: usize = 1_000;

@@ -8,8 +8,11 @@ pub use accounts::{Access, KeyDetails, KeyUpdate, NewProject, ProjectUpdate, Rol
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+mod facets;
 mod release;
 mod workflow;
+
+pub use facets::{IssueStats, StatsPeriod, TagKey};
 
 pub use release::{
     Deploy, EventPage, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery,

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod event_reads;
+mod facets;
 mod releases;
 mod workflow;
 

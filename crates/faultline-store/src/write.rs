@@ -10,6 +10,7 @@ use faultline_protocol::process::ProcessedEvent;
 use serde_json::Value;
 
 use crate::codec::{self, micros};
+use crate::limits::EMAIL_BYTES_MAX;
 
 /// One row-level write. A request is a `Vec<WriteOp>` that commits atomically with its batch.
 #[derive(Debug, Clone)]
@@ -85,6 +86,9 @@ pub(crate) struct EncodedEvent {
     pub(crate) metadata_json: String,
     pub(crate) tags: Vec<(String, String)>,
     pub(crate) user_ident: Option<String>,
+    /// The user's e-mail address when the event carried one (after scrubbing), whatever
+    /// identifies the user; at most `EMAIL_BYTES_MAX` bytes, else `None`.
+    pub(crate) user_email: Option<String>,
     pub(crate) grouping_config: String,
     /// Primary hash first, then the other hashes in order, without repeats.
     pub(crate) hashes: Vec<String>,
@@ -248,6 +252,12 @@ fn serialize_event(project_id: i64, event: ProcessedEvent) -> EncodedEvent {
             hashes.push(hash);
         }
     }
+    let user_email = event
+        .payload
+        .pointer("/user/email")
+        .and_then(Value::as_str)
+        .filter(|email| !email.is_empty() && email.len() <= EMAIL_BYTES_MAX)
+        .map(str::to_owned);
     EncodedEvent {
         project_id,
         event_id: event.event_id,
@@ -265,6 +275,7 @@ fn serialize_event(project_id: i64, event: ProcessedEvent) -> EncodedEvent {
         metadata_json: event.metadata.to_string(),
         tags: event.tags,
         user_ident: event.user_ident,
+        user_email,
         grouping_config: grouping.config,
         hashes,
         payload: json_bytes(&event.payload),

@@ -1,12 +1,13 @@
 //! What one batch accumulates in memory while its requests run, and writes once before the
-//! commit: issue counters, tag-value counts, hourly buckets and outcome sums. Aggregating
+//! commit: issue counters, tag-value counts, hourly buckets, outcome sums and the issues'
+//! user e-mail addresses. Aggregating
 //! first turns "every event touches ten counter rows" into one upsert per distinct row per
 //! batch, and the counts still land in the same transaction as the events they count.
 //!
 //! Each request fills its own `BatchState` (its scratch); only when the request's savepoint is
 //! released is the scratch merged into the batch's, so a rolled-back request leaves no count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use std::fmt::Write as _;
 
@@ -51,6 +52,8 @@ pub(crate) struct BatchState {
     issues: BTreeMap<i64, IssueDelta>,
     tag_values: BTreeMap<(i64, String, String), TagDelta>,
     buckets: BTreeMap<(i64, i64), i64>,
+    /// `(issue, e-mail)` of the events' users, for `user.email:` search.
+    user_emails: BTreeSet<(i64, String)>,
     outcomes: BTreeMap<OutcomeKey, i64>,
     /// Error/default/security events inserted (duplicates excluded).
     pub(crate) events_written: u64,
@@ -109,6 +112,9 @@ impl BatchState {
             .buckets
             .entry((issue_id, hour_start_secs(event.timestamp_us)))
             .or_default() += 1;
+        if let Some(email) = &event.user_email {
+            self.user_emails.insert((issue_id, email.clone()));
+        }
         self.events_written += 1;
     }
 
@@ -142,6 +148,7 @@ impl BatchState {
         for (key, count) in later.buckets {
             *self.buckets.entry(key).or_default() += count;
         }
+        self.user_emails.extend(later.user_emails);
         for (key, quantity) in later.outcomes {
             let sum = self.outcomes.entry(key).or_default();
             *sum = sum.saturating_add(quantity);
@@ -215,6 +222,17 @@ impl BatchState {
             "ON CONFLICT (issue_id, hour_secs) DO UPDATE SET
                  event_count = issue_buckets.event_count + excluded.event_count",
             &buckets,
+        )?;
+        let emails: Vec<[&dyn ToSql; 2]> = self
+            .user_emails
+            .iter()
+            .map(|(issue_id, email)| -> [&dyn ToSql; 2] { [issue_id, email] })
+            .collect();
+        upsert_rows(
+            conn,
+            "INSERT INTO issue_user_emails (issue_id, email)",
+            "ON CONFLICT (issue_id, email) DO NOTHING",
+            &emails,
         )?;
         let outcomes: Vec<[&dyn ToSql; 6]> = self
             .outcomes

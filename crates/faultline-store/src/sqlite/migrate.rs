@@ -40,6 +40,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "workflow",
         sql: include_str!("../../migrations/sqlite/0005_workflow.sql"),
     },
+    Migration {
+        version: 6,
+        name: "search",
+        sql: include_str!("../../migrations/sqlite/0006_search.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

@@ -21,6 +21,7 @@
 //! - `workflow`: issue status changes, assignment, bookmarks, merge, unmerge, delete, and the
 //!   writer's regression and snooze decisions; the activity log.
 //! - `release_reads`: releases and deploys (writes on the writer) and the event read routes.
+//! - `facet_reads`: tag facets over many issues and issue-list event series.
 
 mod accounts;
 mod admin;
@@ -28,6 +29,7 @@ mod apply;
 mod backend;
 mod batch;
 mod connection;
+mod facet_reads;
 mod migrate;
 mod queries;
 mod read;

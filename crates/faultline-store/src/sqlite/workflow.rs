@@ -323,6 +323,12 @@ fn fold_issue_into(tx: &Transaction<'_>, child: i64, parent: i64) -> Result<(), 
         [child, parent],
     )?;
     tx.execute(
+        "INSERT INTO issue_user_emails (issue_id, email)
+         SELECT ?2, email FROM issue_user_emails WHERE issue_id = ?1
+         ON CONFLICT (issue_id, email) DO NOTHING",
+        [child, parent],
+    )?;
+    tx.execute(
         "INSERT INTO issue_tag_values (issue_id, key, value, times_seen, first_seen, last_seen)
          SELECT ?2, key, value, times_seen, first_seen, last_seen
          FROM issue_tag_values WHERE issue_id = ?1
@@ -379,6 +385,7 @@ fn delete_issue_rows(
     }
     for table in [
         "issue_users",
+        "issue_user_emails",
         "issue_tag_values",
         "issue_buckets",
         "issue_snoozes",
@@ -495,10 +502,13 @@ fn copy_issue(tx: &Transaction<'_>, issue_id: i64) -> Result<i64, StoreError> {
 }
 
 /// Subtracts the tags of the events now filed under `to` from `from`'s tag counts and adds
-/// them to `to`'s (tags live in the event payloads, so only the moved events are read).
+/// them to `to`'s, and gives `to` its users' e-mail addresses (both live in the event
+/// payloads, so only the moved events are read). `from` keeps its addresses: some of its own
+/// events may carry them too, and the search they serve tolerates one too many.
 fn move_tag_counts(tx: &Transaction<'_>, from: i64, to: i64) -> Result<(), StoreError> {
     let mut counts: std::collections::BTreeMap<(String, String), (i64, i64, i64)> =
         Default::default();
+    let mut emails = std::collections::BTreeSet::new();
     {
         let mut select = tx.prepare("SELECT timestamp, payload FROM events WHERE issue_id = ?1")?;
         let mut rows = select.query([to])?;
@@ -506,6 +516,9 @@ fn move_tag_counts(tx: &Transaction<'_>, from: i64, to: i64) -> Result<(), Store
             let timestamp: i64 = row.get(0)?;
             let payload: Vec<u8> = row.get(1)?;
             let event = decompress_json(&payload)?;
+            if let Some(email) = event["user"]["email"].as_str() {
+                emails.insert(email.to_owned());
+            }
             for pair in event["tags"].as_array().into_iter().flatten() {
                 let (Some(key), Some(value)) = (pair[0].as_str(), pair[1].as_str()) else {
                     continue;
@@ -535,6 +548,12 @@ fn move_tag_counts(tx: &Transaction<'_>, from: i64, to: i64) -> Result<(), Store
         "DELETE FROM issue_tag_values WHERE issue_id = ?1 AND times_seen <= 0",
         [from],
     )?;
+    for email in emails {
+        tx.execute(
+            "INSERT INTO issue_user_emails (issue_id, email) VALUES (?1, ?2)",
+            rusqlite::params![to, email],
+        )?;
+    }
     Ok(())
 }
 

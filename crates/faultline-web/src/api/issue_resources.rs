@@ -89,7 +89,7 @@ pub(crate) async fn event(
 }
 
 /// Returns Sentry's label of a tag key: `sentry:` dropped, words capitalized.
-fn tag_key_name(key: &str) -> String {
+pub(super) fn tag_key_name(key: &str) -> String {
     let key = key.strip_prefix("sentry:").unwrap_or(key);
     key.split(['_', '.'])
         .filter(|word| !word.is_empty())
@@ -104,7 +104,7 @@ fn tag_key_name(key: &str) -> String {
         .join(" ")
 }
 
-fn tag_value_json(value: &IssueTagValue) -> Value {
+pub(super) fn tag_value_json(value: &IssueTagValue) -> Value {
     json!({
         "key": value.key,
         "name": value.value,

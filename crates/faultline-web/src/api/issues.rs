@@ -6,7 +6,7 @@ use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use faultline_store::search::{self, IssueSearch};
-use faultline_store::{IssueSearchRequest, IssueSort, Organization, Project};
+use faultline_store::{IssueSearchRequest, IssueSort, Organization, Project, StatsPeriod};
 use serde_json::Value;
 
 use super::auth::Bearer;
@@ -27,6 +27,9 @@ pub(crate) struct ListParams {
     pub(crate) sort: IssueSort,
     pub(crate) limit: usize,
     pub(crate) cursor: Option<String>,
+    /// The series each issue carries as `stats`: `groupStatsPeriod`, else `statsPeriod`,
+    /// else 24 hours; `None` for `""`.
+    pub(crate) stats: Option<StatsPeriod>,
 }
 
 impl ListParams {
@@ -40,7 +43,9 @@ impl ListParams {
             sort: IssueSort::Date,
             limit: ISSUES_PAGE_DEFAULT,
             cursor: None,
+            stats: Some(StatsPeriod::Hours24),
         };
+        let mut group_stats_given = false;
         for (key, value) in query_pairs(raw.unwrap_or("")) {
             match key.as_str() {
                 "query" => params.query = Some(value),
@@ -74,6 +79,11 @@ impl ListParams {
                         "{key} must be one of \"\", \"24h\", \"14d\" or \"auto\"; not {value:?}"
                     )));
                 }
+                "groupStatsPeriod" => {
+                    params.stats = stats_period(&value);
+                    group_stats_given = true;
+                }
+                "statsPeriod" if !group_stats_given => params.stats = stats_period(&value),
                 _ => {}
             }
         }
@@ -85,6 +95,15 @@ impl ListParams {
         let query = self.query.as_deref().unwrap_or("is:unresolved");
         search::parse(query, chrono::Utc::now())
             .map_err(|err| ApiError::BadRequest(format!("Error parsing search query: {err}")))
+    }
+}
+
+/// Returns the series of a (validated) stats period: `""` has none, `auto` is 24 hours.
+fn stats_period(value: &str) -> Option<StatsPeriod> {
+    match value {
+        "" => None,
+        "14d" => Some(StatsPeriod::Days14),
+        _ => Some(StatsPeriod::Hours24),
     }
 }
 
@@ -127,13 +146,34 @@ async fn list_issues(
         .then(|| issues.last().map(|i| i.cursor_for(params.sort)))
         .flatten();
     let base = &state.config.public_url;
+    let stats = match params.stats {
+        Some(period) => {
+            let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
+            let series = state
+                .store
+                .issue_stats(&ids, period, chrono::Utc::now())
+                .await
+                .map_err(ApiError::from_store)?;
+            Some((period, series))
+        }
+        None => None,
+    };
     let extras = issue_extras(state, auth.0.user_id, org.id, &issues).await?;
     let body: Vec<Value> = issues
         .iter()
         .zip(&extras)
-        .filter_map(|(issue, extras)| {
+        .enumerate()
+        .filter_map(|(index, (issue, extras))| {
             let project = projects.iter().find(|p| p.id == issue.project_id)?;
-            Some(wire::issue_json(issue, project, &org.slug, base, extras))
+            let mut json = wire::issue_json(issue, project, &org.slug, base, extras);
+            // The store answers in the order of the ids asked.
+            if let Some((period, series)) = &stats
+                && let Some(series) = series.get(index)
+            {
+                debug_assert_eq!(series.issue_id, issue.id);
+                json["stats"] = wire::issue_stats_json(*period, &series.points);
+            }
+            Some(json)
         })
         .collect();
     let mut response = Json(body).into_response();

@@ -17,6 +17,7 @@ mod pagination;
 mod projects;
 mod releases;
 mod root;
+mod tag_facets;
 mod teams;
 mod wire;
 
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(release_routes())
         .merge(event_read_routes())
+        .merge(tag_facet_routes())
 }
 
 /// Releases and deploys, by organization and by project.
@@ -102,6 +104,23 @@ fn release_routes() -> Router<AppState> {
         .route(
             "/api/0/projects/{org}/{project}/releases/",
             get(releases::list_for_project).post(releases::create_for_project),
+        )
+}
+
+/// Tag keys and values across a project's or an organization's issues.
+fn tag_facet_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/0/projects/{org}/{project}/tags/",
+            get(tag_facets::project_tags),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/tags/{key}/values/",
+            get(tag_facets::project_tag_values),
+        )
+        .route(
+            "/api/0/organizations/{org}/tags/",
+            get(tag_facets::organization_tags),
         )
 }
 

@@ -128,7 +128,7 @@ pub(crate) fn hash_latest_event(
     optional(conn, &sql, (issue_id, hash), event_from_row)
 }
 
-fn parse_tag_cursor(text: &str) -> Result<(i64, String), StoreError> {
+pub(super) fn parse_tag_cursor(text: &str) -> Result<(i64, String), StoreError> {
     let invalid = || StoreError::Invalid(format!("malformed tag value cursor: {text:?}"));
     let (times_seen, hex) = text.split_once(':').ok_or_else(invalid)?;
     let times_seen = times_seen.parse().map_err(|_| invalid())?;
@@ -147,7 +147,7 @@ fn parse_tag_cursor(text: &str) -> Result<(i64, String), StoreError> {
     Ok((times_seen, value))
 }
 
-fn tag_cursor(value: &IssueTagValue) -> String {
+pub(super) fn tag_cursor(value: &IssueTagValue) -> String {
     let hex: String = value.value.bytes().map(|b| format!("{b:02x}")).collect();
     format!("{}:{hex}", value.times_seen)
 }

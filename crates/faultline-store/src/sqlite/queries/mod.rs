@@ -8,11 +8,13 @@
 //! - `stats`: counts and outcomes.
 //! - `releases`: releases, their projects and deploys (and filing an event's release).
 //! - `event_reads`: paged event lists, event id lookups, tag values of one key.
+//! - `facets`: tag keys and values over many issues, issue-list event series.
 
 pub(crate) mod access;
 pub(crate) mod accounts;
 pub(crate) mod event_reads;
 pub(crate) mod events;
+pub(crate) mod facets;
 pub(crate) mod issues;
 pub(crate) mod releases;
 pub(crate) mod search;

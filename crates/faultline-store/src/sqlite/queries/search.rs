@@ -1,5 +1,13 @@
 //! Compiles an [`IssueSearch`] into one keyset-paged `SELECT` over `issues`, with every value
 //! bound as a parameter (user text never becomes SQL).
+//!
+//! `user.email:` matches an issue when one of its events' users carried the address. The
+//! `user` tag cannot answer that alone: it names a user by the first of id, username, email
+//! and ip, so a user identified by id never has an `email:` tag value. The writer therefore
+//! keeps every address an event's user carried in `issue_user_emails (issue_id, email)`,
+//! beside (not inside) the tags: it is no facet, adds no tag counts, and is not a user
+//! identity, so `user_count` is untouched. The clause checks that table (by primary key per
+//! issue) or, for events stored before the table existed, the `user` tag `email:<address>`.
 
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, params_from_iter};
@@ -78,7 +86,7 @@ impl Sql {
 
 /// Turns a `*` wildcard value into a LIKE pattern, escaping LIKE's own `%`, `_` and `\`;
 /// `around` goes on both ends (`%` for a substring match).
-fn like_pattern(value: &str, around: &str) -> String {
+pub(super) fn like_pattern(value: &str, around: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push_str(around);
     for c in value.chars() {
@@ -112,10 +120,21 @@ pub(crate) fn search_issues(
     request: &IssueSearchRequest,
     now_us: i64,
 ) -> Result<Vec<Issue>, StoreError> {
-    let mut sql = Sql::default();
     if request.project_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let (query, sql) = compile(request, now_us)?;
+    all(
+        conn,
+        &query,
+        params_from_iter(sql.params.iter()),
+        issue_from_row,
+    )
+}
+
+/// Compiles `request` (with at least one project) into its `SELECT` and parameters.
+fn compile(request: &IssueSearchRequest, now_us: i64) -> Result<(String, Sql), StoreError> {
+    let mut sql = Sql::default();
     let projects: Vec<String> = request.project_ids.iter().map(|id| sql.bind(*id)).collect();
     sql.clauses
         .push(format!("project_id IN ({})", projects.join(", ")));
@@ -155,12 +174,16 @@ pub(crate) fn search_issues(
             Condition::LastSeen(bound) => sql.bound("last_seen", date_bound(*bound)),
             Condition::TimesSeen(bound) => sql.bound("times_seen", *bound),
             Condition::UserEmail(pattern) => {
-                // The `user` tag names the user by the first of id, username, email, ip.
                 let tagged = match pattern {
                     Pattern::Exact(v) => Pattern::Exact(format!("email:{v}")),
                     Pattern::Wildcard(v) => Pattern::Wildcard(format!("email:{v}")),
                 };
-                sql.tag("user", &tagged)
+                let tag = sql.tag("user", &tagged);
+                let email = sql.matches("e.email", pattern);
+                format!(
+                    "({tag} OR EXISTS (SELECT 1 FROM issue_user_emails e \
+                     WHERE e.issue_id = issues.id AND {email}))"
+                )
             }
             Condition::Tag { key, value } => sql.tag(key, value),
         };
@@ -184,12 +207,7 @@ pub(crate) fn search_issues(
         "SELECT {ISSUE_COLUMNS} FROM issues WHERE {} ORDER BY {column} DESC, id DESC LIMIT {limit}",
         sql.clauses.join(" AND ")
     );
-    all(
-        conn,
-        &query,
-        params_from_iter(sql.params.iter()),
-        issue_from_row,
-    )
+    Ok((query, sql))
 }
 
 /// `assigned:` `me`, `none`, `#team-slug` or a user's e-mail.
@@ -242,5 +260,55 @@ impl IssueSort {
             IssueSort::Freq => "times_seen",
             IssueSort::User => "user_count",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::migrate;
+
+    /// Returns SQLite's plan for the search of `query` in `sort` order, one line per step.
+    fn plan(query: &str, sort: IssueSort, cursor: Option<&str>) -> String {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate::run(&mut conn, 0).unwrap();
+        let request = IssueSearchRequest {
+            project_ids: vec![1],
+            search: crate::search::parse(query, chrono::Utc::now()).unwrap(),
+            environments: Vec::new(),
+            sort,
+            limit: 26,
+            cursor: cursor.map(str::to_owned),
+            viewer_user_id: None,
+        };
+        let (sql, params) = compile(&request, 0).unwrap();
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = statement
+            .query_map(params_from_iter(params.params.iter()), |row| {
+                row.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn every_sort_walks_an_index_in_order() {
+        for (sort, index) in [
+            (IssueSort::New, "issues_project_first_seen"),
+            (IssueSort::Freq, "issues_project_times_seen"),
+            (IssueSort::User, "issues_project_user_count"),
+        ] {
+            for query in ["", "is:unresolved", "level:error browser:Firefox"] {
+                for cursor in [None, Some("5:7")] {
+                    let plan = plan(query, sort, cursor);
+                    assert!(
+                        plan.contains(index) && !plan.contains("TEMP B-TREE"),
+                        "{sort:?} {query:?} {cursor:?}:\n{plan}"
+                    );
+                }
+            }
+        }
+        let plan = plan("is:unresolved", IssueSort::Date, None);
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 }

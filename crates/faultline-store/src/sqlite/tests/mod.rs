@@ -2,6 +2,7 @@
 //! under issues, the read queries, bootstrap, restarts, and throughput measurements.
 
 mod access;
+mod facets;
 mod filing;
 mod measure;
 mod reads;

@@ -1,6 +1,6 @@
 //! The issue ("group") JSON of `/api/0/.../issues/`.
 
-use faultline_store::{Issue, Project, Resolution};
+use faultline_store::{Issue, Project, Resolution, StatsPeriod};
 use serde_json::{Map, Value, json};
 
 use super::iso;
@@ -107,4 +107,11 @@ pub(crate) fn issue_json(
         "firstRelease": issue.first_release.as_ref().map(|v| json!({"version": v})),
         "lastRelease": issue.last_release.as_ref().map(|v| json!({"version": v})),
     })
+}
+
+/// Returns an issue list's `stats` of one issue: `{"24h": [[epoch secs, events], ...]}` (or
+/// `"14d"`), oldest point first.
+pub(crate) fn issue_stats_json(period: StatsPeriod, points: &[(i64, u64)]) -> Value {
+    let points: Vec<Value> = points.iter().map(|(at, n)| json!([at, n])).collect();
+    json!({ period.name(): points })
 }
