@@ -302,3 +302,16 @@ def test_bad_bodies_are_400(faultline, sdk, body, message):
     assert resp.status == 400, resp.describe()
     assert message in resp.json()["detail"]
     assert status_of(faultline, issue_id)[0] == "unresolved"
+
+
+def test_short_ids_are_sentry_shaped_and_resolve(faultline, sdk):
+    issue_id = send(faultline, "find me by short id")
+    short_id = issue(faultline, issue_id)["shortId"]
+    slug, number = short_id.rsplit("-", 1)
+    assert slug == "WEB" and number.isalnum() and number.upper() == number
+    found = faultline.web.api_get(f"/api/0/organizations/{faultline.org}/issues/{short_id}/")
+    assert found.status == 200, found.describe()
+    assert found.json()["id"] == issue_id
+    resp = faultline.web.api_send("PUT", f"/api/0/organizations/{faultline.org}/issues/{short_id}/", {"status": "resolved"})
+    assert resp.status == 200 and resp.json()["status"] == "resolved"
+    assert faultline.web.api_get(f"/api/0/organizations/{faultline.org}/issues/WEB-UUUU/").status == 404

@@ -197,12 +197,12 @@ fn create_issue(conn: &Connection, e: &EncodedEvent) -> Result<i64, StoreError> 
         .query_row([e.project_id], |row| row.get(0))
         .optional()?
         .ok_or_else(|| StoreError::Invalid(format!("unknown project {}", e.project_id)))?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO issues (project_id, short_id, issue_type, title, culprit, level, platform,
-             status, metadata, first_seen, last_seen, first_release, last_release)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'unresolved', ?8, ?9, ?9, ?10, ?10)
-         RETURNING id",
-    )?;
+    let sql = "INSERT INTO issues (id, project_id, short_id, issue_type, title, culprit, level,
+             platform, status, metadata, first_seen, last_seen, first_release, last_release)
+         VALUES (NEXT_ISSUE_ID, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'unresolved', ?8, ?9, ?9, ?10, ?10)
+         RETURNING id"
+        .replace("NEXT_ISSUE_ID", workflow::NEXT_ISSUE_ID);
+    let mut insert = conn.prepare_cached(&sql)?;
     let issue_id = insert.query_row(
         rusqlite::params![
             e.project_id,

@@ -45,6 +45,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../../migrations/sqlite/0006_search.sql"),
     },
+    Migration {
+        version: 7,
+        name: "issue_ids",
+        sql: include_str!("../../migrations/sqlite/0007_issue_ids.sql"),
+    },
 ];
 
 /// Applies the migrations the database lacks and returns how many ran.

@@ -30,6 +30,11 @@ const MICROS_PER_SEC: i64 = 1_000_000;
 const LATEST_RELEASE: &str = "latest";
 const MICROS_PER_MIN: i64 = 60 * MICROS_PER_SEC;
 
+/// The id a new issue gets: past every issue id there is and every one ever deleted (ids are
+/// never reused; `id_high_water` remembers the deleted). An SQL expression.
+pub(crate) const NEXT_ISSUE_ID: &str = "(SELECT max(coalesce((SELECT max(id) FROM issues), 0),
+     coalesce((SELECT value FROM id_high_water WHERE name = 'issues'), 0)) + 1)";
+
 /// Appends one activity entry.
 pub(crate) fn record_activity(
     conn: &Connection,
@@ -398,6 +403,11 @@ fn delete_issue_rows(
         )?;
     }
     tx.execute("DELETE FROM issues WHERE id = ?1", [issue_id])?;
+    tx.execute(
+        "INSERT INTO id_high_water (name, value) VALUES ('issues', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+        [issue_id],
+    )?;
     Ok(())
 }
 
@@ -489,16 +499,15 @@ fn copy_issue(tx: &Transaction<'_>, issue_id: i64) -> Result<i64, StoreError> {
         [issue_id],
         |row| row.get(0),
     )?;
-    Ok(tx.query_row(
-        "INSERT INTO issues (project_id, short_id, issue_type, title, culprit, level, platform,
-             status, metadata, first_seen, last_seen)
-         SELECT project_id, ?2, issue_type, title, culprit, level, platform, 'unresolved',
-             metadata, first_seen, last_seen
+    let sql = format!(
+        "INSERT INTO issues (id, project_id, short_id, issue_type, title, culprit, level,
+             platform, status, metadata, first_seen, last_seen)
+         SELECT {NEXT_ISSUE_ID}, project_id, ?2, issue_type, title, culprit, level, platform,
+             'unresolved', metadata, first_seen, last_seen
          FROM issues WHERE id = ?1
-         RETURNING id",
-        [issue_id, short_id],
-        |row| row.get(0),
-    )?)
+         RETURNING id"
+    );
+    Ok(tx.query_row(&sql, [issue_id, short_id], |row| row.get(0))?)
 }
 
 /// Subtracts the tags of the events now filed under `to` from `from`'s tag counts and adds

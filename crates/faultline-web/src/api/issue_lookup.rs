@@ -7,7 +7,7 @@ use faultline_store::{Assignee, Issue, Organization, Project};
 use serde_json::{Value, json};
 
 use super::auth::Bearer;
-use super::wire::IssueExtras;
+use super::wire::{self, IssueExtras};
 use crate::{ApiError, AppState};
 
 pub(crate) fn not_found() -> ApiError {
@@ -23,7 +23,8 @@ pub(crate) struct ScopedIssue {
 
 /// Returns the issue `issue_id` when the caller holds `scope` and may see its organization;
 /// the organization is `org` when the route names one, else the issue's own (legacy
-/// `/api/0/issues/{id}/` routes). An unknown issue, or one of another organization than the
+/// `/api/0/issues/{id}/` routes). Under an organization the id may also be a short id
+/// (`WEB-1A`). An unknown issue, or one of another organization than the
 /// path names, is 404.
 pub(crate) async fn find_issue(
     state: &AppState,
@@ -33,13 +34,23 @@ pub(crate) async fn find_issue(
     scope: &str,
 ) -> Result<ScopedIssue, ApiError> {
     auth.require(scope)?;
-    let issue_id: i64 = issue_id.parse().map_err(|_| not_found())?;
-    let issue = state
-        .store
-        .issue(issue_id)
-        .await
-        .map_err(ApiError::from_store)?
-        .ok_or_else(not_found)?;
+    let issue = match (issue_id.parse::<i64>(), org) {
+        (Ok(issue_id), _) => state.store.issue(issue_id).await,
+        // `WEB-1A`: Sentry's organization issue routes take a short id too.
+        (Err(_), Some(org)) => {
+            let (slug, number) = wire::parse_short_id(issue_id).ok_or_else(not_found)?;
+            let project = state
+                .store
+                .project_by_slug(org, &slug)
+                .await
+                .map_err(ApiError::from_store)?
+                .ok_or_else(not_found)?;
+            state.store.issue_by_short_id(project.id, number).await
+        }
+        (Err(_), None) => return Err(not_found()),
+    }
+    .map_err(ApiError::from_store)?
+    .ok_or_else(not_found)?;
     let project = state
         .store
         .project_by_id(issue.project_id)

@@ -157,9 +157,7 @@ async fn parse_status(
             } else {
                 "archived_until_condition_met"
             };
-            if let Value::Object(shown) = wire::status_details(&issue_with_snooze(&condition)) {
-                shown_details = shown;
-            }
+            shown_details = wire::ignore_details(&condition);
             (StatusChange::Ignore(condition), "ignored", json!(substatus))
         }
         other => {
@@ -176,38 +174,6 @@ async fn parse_status(
     Ok(Some(change))
 }
 
-/// A stand-in issue carrying only `condition`, to render it with the issue JSON's own code.
-fn issue_with_snooze(condition: &IgnoreCondition) -> faultline_store::Issue {
-    faultline_store::Issue {
-        id: 0,
-        project_id: 0,
-        short_id: 0,
-        title: String::new(),
-        culprit: String::new(),
-        level: String::new(),
-        status: "ignored".into(),
-        substatus: None,
-        issue_type: String::new(),
-        metadata: Value::Null,
-        first_seen: DateTime::<Utc>::UNIX_EPOCH,
-        last_seen: DateTime::<Utc>::UNIX_EPOCH,
-        times_seen: 0,
-        user_count: 0,
-        first_release: None,
-        last_release: None,
-        platform: String::new(),
-        workflow: faultline_store::IssueWorkflow {
-            resolution: None,
-            snooze: Some(faultline_store::Snooze {
-                condition: condition.clone(),
-                since: DateTime::<Utc>::UNIX_EPOCH,
-                actor_user_id: None,
-            }),
-            assignee: None,
-        },
-    }
-}
-
 /// Resolves `assignedTo` to a member of the organization or one of its teams.
 async fn parse_assignee(
     state: &AppState,
@@ -215,17 +181,13 @@ async fn parse_assignee(
     value: &Value,
     answer: &mut Map<String, Value>,
 ) -> Result<Option<Assignee>, ApiError> {
+    let number;
     let text = match value {
         Value::Null => "",
         Value::String(text) => text.trim(),
         Value::Number(n) => {
-            return Box::pin(parse_assignee(
-                state,
-                organization,
-                &json!(n.to_string()),
-                answer,
-            ))
-            .await;
+            number = n.to_string();
+            &number
         }
         _ => {
             return Err(bad(

@@ -424,3 +424,21 @@ async fn delete_removes_the_issue_and_its_events() {
     t.write_event(fresh_event(3, &["h"], 0, "app@1")).await;
     assert_ne!(t.issue_of(3).await, doomed);
 }
+
+#[tokio::test]
+async fn deleting_the_newest_issue_never_hands_its_id_to_the_next() {
+    let t = TestStore::new().await;
+    t.write_event(fresh_event(1, &["a"], 0, "app@1")).await;
+    t.write_event(fresh_event(2, &["b"], 0, "app@1")).await;
+    let newest = t.issue_of(2).await;
+    t.store
+        .delete_issues(&[t.project_id], &[newest])
+        .await
+        .unwrap();
+    t.write_event(fresh_event(3, &["c"], 0, "app@1")).await;
+    let next = t.issue_of(3).await;
+    assert!(
+        next > newest,
+        "{next} reuses or precedes the deleted {newest}"
+    );
+}

@@ -7,7 +7,7 @@ mod issue;
 
 pub(crate) use accounts::{key_json, organization_json, project_json, team_json};
 pub(crate) use event::event_json;
-pub(crate) use issue::{IssueExtras, issue_json, issue_stats_json, status_details};
+pub(crate) use issue::{IssueExtras, ignore_details, issue_json, issue_stats_json, parse_short_id};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
