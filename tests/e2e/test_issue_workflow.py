@@ -6,11 +6,14 @@ bad bodies.
 """
 
 import json
+import subprocess
 import time
 from urllib.parse import quote
 
 import pytest
 import sentry_sdk
+
+from harness import CLI_TIMEOUT_SECS, faultline_bin
 
 FLUSH_TIMEOUT_SECS = 10
 # An event received later than this after a resolution regresses the issue (server: 5 s).
@@ -68,8 +71,12 @@ def test_resolve_then_regress_after_the_grace_period(faultline, sdk):
     time.sleep(PAST_GRACE_SECS)
     send(faultline, "resolve me")
     assert status_of(faultline, issue_id) == ("unresolved", "regressed")
-    kinds = [a["type"] for a in issue(faultline, issue_id)["activity"]]
+    detail = issue(faultline, issue_id)
+    kinds = [a["type"] for a in detail["activity"]]
     assert kinds == ["set_regression", "set_resolved", "first_seen"]
+    # The issue page's series: the last day by hour, the last month by day.
+    assert [len(detail["stats"]["24h"]), len(detail["stats"]["30d"])] == [24, 30]
+    assert sum(n for _, n in detail["stats"]["30d"]) == 3
 
 
 def test_resolved_in_a_release_regresses_only_on_newer_releases(faultline, sdk):
@@ -315,3 +322,30 @@ def test_short_ids_are_sentry_shaped_and_resolve(faultline, sdk):
     resp = faultline.web.api_send("PUT", f"/api/0/organizations/{faultline.org}/issues/{short_id}/", {"status": "resolved"})
     assert resp.status == 200 and resp.json()["status"] == "resolved"
     assert faultline.web.api_get(f"/api/0/organizations/{faultline.org}/issues/WEB-UUUU/").status == 404
+
+
+def issue_status_cli(faultline, *args):
+    cmd = [str(faultline_bin()), "issue-status", "--data-dir", str(faultline.server.data_dir),
+           "--org", faultline.org, "--project", "web", "--json", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECS, stdin=subprocess.DEVNULL)
+
+
+def test_the_cli_changes_status_through_the_same_path(faultline, sdk):
+    """`faultline issue-status` beside the running server: the API shows the change and the
+    activity log names the actor, as for an API change."""
+    issue_id = send(faultline, "triaged from the command line")
+    email = admin_user(faultline)["email"]
+    out = issue_status_cli(faultline, "--status", "muted", "--ignore-count", "2", "--actor", email, issue_id)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"status": "ignored", "updated": [int(issue_id)]}
+    found = issue(faultline, issue_id)
+    assert (found["status"], found["statusDetails"]) == ("ignored", {"ignoreCount": 2})
+    assert found["activity"][0]["type"] == "set_ignored"
+    assert found["activity"][0]["user"]["email"] == email
+    out = issue_status_cli(faultline, "--status", "resolved", "--next-release", issue_id)
+    assert out.returncode == 0, out.stderr
+    assert issue(faultline, issue_id)["statusDetails"] == {"inNextRelease": True}
+    out = issue_status_cli(faultline, "--status", "unresolved", "--ignore-count", "2", issue_id)
+    assert out.returncode != 0 and "--status ignored" in out.stderr
+    out = issue_status_cli(faultline, "--status", "resolved", "999999")
+    assert out.returncode != 0 and "none of the issues" in out.stderr

@@ -233,6 +233,13 @@ impl Store {
             .await
     }
 
+    pub async fn organization_by_id(
+        &self,
+        organization_id: i64,
+    ) -> Result<Option<Organization>, StoreError> {
+        self.sqlite().organization_by_id(organization_id).await
+    }
+
     /// Returns whether any organization exists (the binary bootstraps a first one otherwise).
     pub async fn has_organizations(&self) -> Result<bool, StoreError> {
         self.sqlite().has_organizations().await

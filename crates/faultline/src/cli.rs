@@ -45,6 +45,8 @@ pub enum Command {
     /// Mints API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Resolves, unresolves or ignores issues (the same change the API's issue PUT makes).
+    IssueStatus(IssueStatusArgs),
 }
 
 impl Default for Command {
@@ -166,6 +168,48 @@ pub struct ProjectRef {
     /// Project slug.
     #[arg(long, env = "FAULTLINE_PROJECT")]
     pub project: String,
+}
+
+/// `faultline issue-status`.
+#[derive(Debug, Clone, Args)]
+pub struct IssueStatusArgs {
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    #[command(flatten)]
+    pub project: ProjectRef,
+    /// The new status.
+    #[arg(long, value_enum)]
+    pub status: IssueStatusArg,
+    /// Resolve in this release (events of it or an older release leave the issue resolved).
+    #[arg(long, conflicts_with = "next_release")]
+    pub in_release: Option<String>,
+    /// Resolve in the release after the project's newest one.
+    #[arg(long)]
+    pub next_release: bool,
+    /// Ignore for this many minutes.
+    #[arg(long)]
+    pub ignore_minutes: Option<u32>,
+    /// Ignore until this many more events arrive.
+    #[arg(long)]
+    pub ignore_count: Option<u32>,
+    /// Ignore until this many more users are affected.
+    #[arg(long)]
+    pub ignore_users: Option<u32>,
+    /// The user the activity log names (by e-mail); none: the server.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Issue ids.
+    #[arg(required = true)]
+    pub ids: Vec<i64>,
+}
+
+/// `--status` values (`muted` is Sentry's alias of `ignored`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IssueStatusArg {
+    Resolved,
+    Unresolved,
+    #[value(alias = "muted")]
+    Ignored,
 }
 
 #[derive(Debug, Subcommand)]

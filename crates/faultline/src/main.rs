@@ -4,6 +4,7 @@ mod accounts;
 mod bootstrap;
 mod cli;
 mod grouping_info;
+mod issue_status;
 mod scrub_settings;
 mod serve;
 
@@ -23,5 +24,6 @@ fn main() -> anyhow::Result<()> {
         cli::Command::Project(command) => accounts::run(accounts::Command::Project(command)),
         cli::Command::Key(command) => accounts::run(accounts::Command::Key(command)),
         cli::Command::Token(command) => accounts::run(accounts::Command::Token(command)),
+        cli::Command::IssueStatus(args) => issue_status::run(args),
     }
 }

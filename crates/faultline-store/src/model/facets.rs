@@ -20,6 +20,8 @@ pub enum StatsPeriod {
     Hours24,
     /// 14 daily points (UTC days), the last one today.
     Days14,
+    /// 30 daily points: the longer series of one issue's page.
+    Days30,
 }
 
 impl StatsPeriod {
@@ -27,7 +29,7 @@ impl StatsPeriod {
     pub fn step_secs(self) -> i64 {
         match self {
             StatsPeriod::Hours24 => 3_600,
-            StatsPeriod::Days14 => 86_400,
+            StatsPeriod::Days14 | StatsPeriod::Days30 => 86_400,
         }
     }
 
@@ -36,6 +38,7 @@ impl StatsPeriod {
         match self {
             StatsPeriod::Hours24 => 24,
             StatsPeriod::Days14 => 14,
+            StatsPeriod::Days30 => 30,
         }
     }
 
@@ -44,6 +47,7 @@ impl StatsPeriod {
         match self {
             StatsPeriod::Hours24 => "24h",
             StatsPeriod::Days14 => "14d",
+            StatsPeriod::Days30 => "30d",
         }
     }
 

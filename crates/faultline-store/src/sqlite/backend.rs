@@ -203,6 +203,15 @@ impl SqliteBackend {
             .await
     }
 
+    pub(crate) async fn organization_by_id(
+        &self,
+        organization_id: i64,
+    ) -> Result<Option<Organization>, StoreError> {
+        self.reads
+            .run(move |conn| access::organization_by_id(conn, organization_id))
+            .await
+    }
+
     pub(crate) async fn organization_by_slug(
         &self,
         slug: String,

@@ -61,11 +61,9 @@ pub(crate) async fn find_issue(
         Some(slug) => slug.to_owned(),
         None => state
             .store
-            .organizations()
+            .organization_by_id(project.organization_id)
             .await
             .map_err(ApiError::from_store)?
-            .into_iter()
-            .find(|o| o.id == project.organization_id)
             .map(|o| o.slug)
             .ok_or_else(not_found)?,
     };

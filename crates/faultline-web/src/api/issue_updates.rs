@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use faultline_store::{
-    Assignee, IgnoreCondition, IssueSearchRequest, IssueUpdate, Organization, Project,
+    Assignee, IgnoreCondition, IssueSearchRequest, IssueUpdate, Organization, Project, StatsPeriod,
     StatusChange, limits::ISSUE_BULK_IDS_MAX,
 };
 use serde::Deserialize;
@@ -559,7 +559,25 @@ pub(crate) async fn issue_detail_json(
         extras.first().unwrap_or(&wire::IssueExtras::default()),
     );
     let activity = activity_json(state, &scoped.issue).await?;
+    // Sentry's issue page shows the last day by hour and the last month by day.
+    let mut stats = Map::new();
+    for period in [StatsPeriod::Hours24, StatsPeriod::Days30] {
+        let series = state
+            .store
+            .issue_stats(&[scoped.issue.id], period, Utc::now())
+            .await
+            .map_err(ApiError::from_store)?;
+        let points = series
+            .into_iter()
+            .next()
+            .map(|s| s.points)
+            .unwrap_or_default();
+        if let Value::Object(json) = wire::issue_stats_json(period, &points) {
+            stats.extend(json);
+        }
+    }
     if let Value::Object(fields) = &mut body {
+        fields.insert("stats".into(), Value::Object(stats));
         fields.insert("activity".into(), Value::Array(activity));
         fields.insert("seenBy".into(), json!([]));
         fields.insert("participants".into(), json!([]));

@@ -100,6 +100,14 @@ pub(crate) fn organization_by_slug(
     optional(conn, &sql, [slug], organization_from_row)
 }
 
+pub(crate) fn organization_by_id(
+    conn: &Connection,
+    organization_id: i64,
+) -> Result<Option<Organization>, StoreError> {
+    let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = ?1");
+    optional(conn, &sql, [organization_id], organization_from_row)
+}
+
 pub(crate) fn has_organizations(conn: &Connection) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM organizations LIMIT 1")?
