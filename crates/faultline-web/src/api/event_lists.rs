@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use faultline_store::{EventPage, StoredEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -82,16 +82,13 @@ pub(super) fn event_page_response(
             }
         })
         .collect();
-    let mut response = Json(body).into_response();
-    if let Some(link) = pagination::link_header(
+    pagination::page_response(
+        body,
         uri,
         &state.config.public_url,
         params.cursor.as_deref(),
         page.next_cursor.as_deref(),
-    ) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    response
+    )
 }
 
 /// `GET /api/0/projects/{org}/{project}/events/`: newest first.

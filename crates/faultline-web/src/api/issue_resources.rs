@@ -4,8 +4,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use faultline_store::{Issue, IssueTagValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -212,16 +211,13 @@ pub(crate) async fn tag_values(
         .await
         .map_err(store_error)?;
     let body: Vec<Value> = page.values.iter().map(tag_value_json).collect();
-    let mut response = Json(body).into_response();
-    if let Some(link) = pagination::link_header(
+    Ok(pagination::page_response(
+        body,
         &uri,
         &state.config.public_url,
         params.cursor.as_deref(),
         page.next_cursor.as_deref(),
-    ) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    ))
 }
 
 /// `GET .../issues/{issue_id}/hashes/`: each grouphash with the latest event filed under it.

@@ -440,17 +440,15 @@ pub(crate) async fn update_project_issues(
     auth.require("event:write")?;
     let organization = auth.organization(&state, &org).await?;
     let project = auth.project(&state, &org, &project_slug).await?;
-    let parsed = parse_update(&state, &organization, &body).await?;
-    let projects = vec![project];
-    let ids = bulk_targets(
+    update_bulk(
         &state,
         &auth,
+        &organization,
+        vec![project],
         raw.as_deref(),
-        &projects,
-        parsed.is_status_only(),
+        &body,
     )
-    .await?;
-    apply_bulk(&state, &auth, &projects, ids, parsed).await
+    .await
 }
 
 /// `PUT /api/0/organizations/{org}/issues/`: bulk update across the organization's projects.
@@ -463,21 +461,41 @@ pub(crate) async fn update_organization_issues(
 ) -> Result<Response, ApiError> {
     auth.require("event:write")?;
     let organization = auth.organization(&state, &org).await?;
-    let parsed = parse_update(&state, &organization, &body).await?;
-    let projects = state
+    let projects = organization_projects(&state, &organization).await?;
+    update_bulk(
+        &state,
+        &auth,
+        &organization,
+        projects,
+        raw.as_deref(),
+        &body,
+    )
+    .await
+}
+
+/// Parses a bulk update body, finds the issues it acts on within `projects` and applies it.
+async fn update_bulk(
+    state: &AppState,
+    auth: &Bearer,
+    organization: &Organization,
+    projects: Vec<Project>,
+    raw: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let parsed = parse_update(state, organization, body).await?;
+    let ids = bulk_targets(state, auth, raw, &projects, parsed.is_status_only()).await?;
+    apply_bulk(state, auth, &projects, ids, parsed).await
+}
+
+async fn organization_projects(
+    state: &AppState,
+    organization: &Organization,
+) -> Result<Vec<Project>, ApiError> {
+    state
         .store
         .projects(organization.id)
         .await
-        .map_err(ApiError::from_store)?;
-    let ids = bulk_targets(
-        &state,
-        &auth,
-        raw.as_deref(),
-        &projects,
-        parsed.is_status_only(),
-    )
-    .await?;
-    apply_bulk(&state, &auth, &projects, ids, parsed).await
+        .map_err(ApiError::from_store)
 }
 
 /// `DELETE /api/0/projects/{org}/{project}/issues/?id=...`: deletes the issues and their
@@ -502,11 +520,7 @@ pub(crate) async fn delete_organization_issues(
 ) -> Result<Response, ApiError> {
     auth.require("event:admin")?;
     let organization = auth.organization(&state, &org).await?;
-    let projects = state
-        .store
-        .projects(organization.id)
-        .await
-        .map_err(ApiError::from_store)?;
+    let projects = organization_projects(&state, &organization).await?;
     let project_ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
     delete_bulk(&state, raw.as_deref(), &project_ids).await
 }

@@ -1,10 +1,8 @@
 //! Issue lists (a project's, an organization's) with Sentry's search syntax. Changing issues
 //! is `issue_updates`; one issue's reads are `issue_updates::issue` and `issue_resources`.
 
-use axum::Json;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use faultline_store::search::{self, IssueSearch};
 use faultline_store::{IssueSearchRequest, IssueSort, Organization, Project, StatsPeriod};
 use serde_json::Value;
@@ -176,13 +174,13 @@ async fn list_issues(
             Some(json)
         })
         .collect();
-    let mut response = Json(body).into_response();
-    if let Some(link) =
-        pagination::link_header(uri, base, params.cursor.as_deref(), next.as_deref())
-    {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(pagination::page_response(
+        body,
+        uri,
+        base,
+        params.cursor.as_deref(),
+        next.as_deref(),
+    ))
 }
 
 /// `GET /api/0/projects/{org}/{project}/issues/`: Sentry's search syntax in `query`,

@@ -1,9 +1,8 @@
 //! What the account routes share: store errors as client errors, and offset-paged lists of
 //! small collections (organizations, projects, teams, keys) with Sentry's `Link` header.
 
-use axum::Json;
-use axum::http::{Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use faultline_store::StoreError;
 use serde::Deserialize;
 use serde_json::Value;
@@ -44,9 +43,5 @@ pub(crate) fn paged(items: Vec<Value>, params: &PageParams, uri: &Uri, base_url:
     let page: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
     let next = (offset + limit < total).then(|| format!("0:{}:0", offset + limit));
     let current = format!("0:{offset}:0");
-    let mut response = Json(page).into_response();
-    if let Some(link) = pagination::link_header(uri, base_url, Some(&current), next.as_deref()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    response
+    pagination::page_response(page, uri, base_url, Some(&current), next.as_deref())
 }

@@ -1,7 +1,25 @@
 //! Sentry's cursor pagination: a `Link` header with `rel="previous"` and `rel="next"`, each
 //! saying whether more `results` exist and the opaque `cursor` to fetch them.
 
-use axum::http::{HeaderValue, Uri};
+use axum::Json;
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Answers one page of a list: `body` as JSON with the `Link` header of [`link_header`].
+pub(crate) fn page_response(
+    body: impl Serialize,
+    uri: &Uri,
+    base_url: &str,
+    current: Option<&str>,
+    next: Option<&str>,
+) -> Response {
+    let mut response = Json(body).into_response();
+    if let Some(link) = link_header(uri, base_url, current, next) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    response
+}
 
 /// Builds the `Link` header for a page of `path` whose next page starts at `next`.
 pub(crate) fn link_header(

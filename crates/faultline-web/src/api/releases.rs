@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use faultline_store::{
@@ -264,14 +264,13 @@ async fn list(
         .then(|| releases.last().map(Release::cursor))
         .flatten();
     let body: Vec<Value> = releases.iter().map(release_json).collect();
-    let mut response = Json(body).into_response();
-    let base = &state.config.public_url;
-    if let Some(link) =
-        pagination::link_header(uri, base, params.cursor.as_deref(), next.as_deref())
-    {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    Ok(pagination::page_response(
+        body,
+        uri,
+        &state.config.public_url,
+        params.cursor.as_deref(),
+        next.as_deref(),
+    ))
 }
 
 /// `GET /api/0/organizations/{org}/releases/`: newest first, `query` filters by prefix.

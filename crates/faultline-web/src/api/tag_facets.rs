@@ -6,8 +6,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use faultline_store::TagKey;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -89,16 +88,13 @@ pub(crate) async fn project_tag_values(
         return Err(ApiError::NotFound("Tag key not found.".into()));
     }
     let body: Vec<Value> = page.values.iter().map(tag_value_json).collect();
-    let mut response = Json(body).into_response();
-    if let Some(link) = pagination::link_header(
+    Ok(pagination::page_response(
+        body,
         &uri,
         &state.config.public_url,
         params.cursor.as_deref(),
         page.next_cursor.as_deref(),
-    ) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    ))
 }
 
 /// Returns the `project` ids of a query string; `-1` (all projects) is dropped.

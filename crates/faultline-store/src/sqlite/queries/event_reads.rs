@@ -165,30 +165,38 @@ pub(crate) fn issue_tag_key_values(
         Some(text) => parse_tag_cursor(text)?,
         None => (i64::MAX, String::new()),
     };
-    let mut values = all(
+    let values = all(
         conn,
         "SELECT key, value, times_seen, first_seen, last_seen FROM issue_tag_values
          WHERE issue_id = ?1 AND key = ?2
            AND (times_seen < ?3 OR (times_seen = ?3 AND value > ?4))
          ORDER BY times_seen DESC, value LIMIT ?5",
         rusqlite::params![issue_id, key, times_seen, value, limit as i64 + 1],
-        |row| {
-            Ok(IssueTagValue {
-                key: row.get(0)?,
-                value: row.get(1)?,
-                times_seen: count(row.get(2)?)?,
-                first_seen: from_micros(row.get(3)?)?,
-                last_seen: from_micros(row.get(4)?)?,
-            })
-        },
+        tag_value_from_row,
     )?;
+    Ok(tag_value_page(values, limit))
+}
+
+/// Reads `key, value, times_seen, first_seen, last_seen`.
+pub(super) fn tag_value_from_row(row: &rusqlite::Row<'_>) -> Result<IssueTagValue, StoreError> {
+    Ok(IssueTagValue {
+        key: row.get(0)?,
+        value: row.get(1)?,
+        times_seen: count(row.get(2)?)?,
+        first_seen: from_micros(row.get(3)?)?,
+        last_seen: from_micros(row.get(4)?)?,
+    })
+}
+
+/// Cuts `limit + 1` values read to a page of `limit`, with the cursor of the next page.
+pub(super) fn tag_value_page(mut values: Vec<IssueTagValue>, limit: usize) -> TagValuePage {
     let has_more = values.len() > limit;
     values.truncate(limit);
     let next_cursor = has_more.then(|| values.last().map(tag_cursor)).flatten();
-    Ok(TagValuePage {
+    TagValuePage {
         values,
         next_cursor,
-    })
+    }
 }
 
 #[cfg(test)]

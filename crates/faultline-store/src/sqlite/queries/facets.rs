@@ -14,12 +14,12 @@
 use rusqlite::Connection;
 
 use super::access::all;
-use super::event_reads::{parse_tag_cursor, tag_cursor};
+use super::event_reads::{parse_tag_cursor, tag_value_from_row, tag_value_page};
 use super::search::like_pattern;
 use crate::StoreError;
-use crate::codec::{count, from_micros};
+use crate::codec::count;
 use crate::limits::{EVENT_PAGE_LIMIT_MAX, TAG_KEYS_MAX};
-use crate::model::{IssueStats, IssueTagValue, StatsPeriod, TagKey, TagValuePage};
+use crate::model::{IssueStats, StatsPeriod, TagKey, TagValuePage};
 
 fn json_ids(ids: &[i64]) -> String {
     serde_json::Value::from(ids.to_vec()).to_string()
@@ -65,7 +65,7 @@ pub(crate) fn tag_key_values(
     let contains = contains
         .filter(|text| !text.is_empty())
         .map(|text| like_pattern(text, "%"));
-    let mut values = all(
+    let values = all(
         conn,
         "SELECT key, value, times_seen, first_seen, last_seen FROM (
              SELECT t.key AS key, t.value AS value, sum(t.times_seen) AS times_seen,
@@ -84,23 +84,9 @@ pub(crate) fn tag_key_values(
             value,
             limit as i64 + 1
         ],
-        |row| {
-            Ok(IssueTagValue {
-                key: row.get(0)?,
-                value: row.get(1)?,
-                times_seen: count(row.get(2)?)?,
-                first_seen: from_micros(row.get(3)?)?,
-                last_seen: from_micros(row.get(4)?)?,
-            })
-        },
+        tag_value_from_row,
     )?;
-    let has_more = values.len() > limit;
-    values.truncate(limit);
-    let next_cursor = has_more.then(|| values.last().map(tag_cursor)).flatten();
-    Ok(TagValuePage {
-        values,
-        next_cursor,
-    })
+    Ok(tag_value_page(values, limit))
 }
 
 /// Returns the event series of each issue over `period` ending with the point that holds

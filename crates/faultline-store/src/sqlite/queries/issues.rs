@@ -199,15 +199,7 @@ pub(crate) fn issue_tag_values(
         "SELECT key, value, times_seen, first_seen, last_seen FROM issue_tag_values
          WHERE issue_id = ?1 ORDER BY key, times_seen DESC, value",
         [issue_id],
-        |row| {
-            Ok(IssueTagValue {
-                key: row.get(0)?,
-                value: row.get(1)?,
-                times_seen: count(row.get(2)?)?,
-                first_seen: from_micros(row.get(3)?)?,
-                last_seen: from_micros(row.get(4)?)?,
-            })
-        },
+        super::event_reads::tag_value_from_row,
     )
 }
 
