@@ -8,7 +8,6 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::batch::BatchState;
-use super::queries::releases;
 use super::workflow;
 use crate::StoreError;
 use crate::write::{EncodedEvent, EncodedOp, EncodedRawItem, EncodedTransaction};
@@ -131,7 +130,7 @@ fn file_event(
         None => false,
     };
     scratch.add_event(issue_id, event, new_user);
-    releases::record_event(conn, event, chosen.is_none())?;
+    scratch.add_release(event, chosen.is_none());
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! What one batch accumulates in memory while its requests run, and writes once before the
-//! commit: issue counters, tag-value counts, hourly buckets, outcome sums and the issues'
-//! user e-mail addresses. Aggregating
+//! commit: issue counters, tag-value counts, hourly buckets, outcome sums, the issues'
+//! user e-mail addresses and what the events said about their releases. Aggregating
 //! first turns "every event touches ten counter rows" into one upsert per distinct row per
 //! batch, and the counts still land in the same transaction as the events they count.
 //!
@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use rusqlite::Connection;
 use rusqlite::types::ToSql;
 
+use super::queries::releases::{self, ReleaseDelta};
 use crate::StoreError;
 use crate::codec::hour_start_secs;
 use crate::write::{EncodedEvent, EncodedOutcome};
@@ -55,6 +56,8 @@ pub(crate) struct BatchState {
     /// `(issue, e-mail)` of the events' users, for `user.email:` search.
     user_emails: BTreeSet<(i64, String)>,
     outcomes: BTreeMap<OutcomeKey, i64>,
+    /// `(project, release version)` → what the events said about that release.
+    releases: BTreeMap<(i64, String), ReleaseDelta>,
     /// Error/default/security events inserted (duplicates excluded).
     pub(crate) events_written: u64,
     /// Transactions inserted (duplicates excluded).
@@ -118,6 +121,25 @@ impl BatchState {
         self.events_written += 1;
     }
 
+    /// Counts an inserted event for its release (if it names one); `new_issue` when it
+    /// started an issue.
+    pub(crate) fn add_release(&mut self, event: &EncodedEvent, new_issue: bool) {
+        let Some(version) = &event.release else {
+            return;
+        };
+        let delta = ReleaseDelta {
+            new_groups: i64::from(new_issue),
+            first_event_us: event.timestamp_us,
+            last_event_us: event.timestamp_us,
+            first_received_us: event.received_us,
+        };
+        merge_release(
+            &mut self.releases,
+            (event.project_id, version.clone()),
+            &delta,
+        );
+    }
+
     /// Adds an outcome's quantity to its hourly sum.
     pub(crate) fn add_outcome(&mut self, outcome: &EncodedOutcome) {
         let key = (
@@ -149,6 +171,9 @@ impl BatchState {
             *self.buckets.entry(key).or_default() += count;
         }
         self.user_emails.extend(later.user_emails);
+        for (key, delta) in later.releases {
+            merge_release(&mut self.releases, key, &delta);
+        }
         for (key, quantity) in later.outcomes {
             let sum = self.outcomes.entry(key).or_default();
             *sum = sum.saturating_add(quantity);
@@ -234,6 +259,17 @@ impl BatchState {
             "ON CONFLICT (issue_id, email) DO NOTHING",
             &emails,
         )?;
+        for ((project_id, version), delta) in &self.releases {
+            // A project deleted while its events were in flight: the events are kept, the
+            // release bookkeeping of a project that is gone is not (and fails no other request).
+            if !releases::record_release(conn, *project_id, version, delta)? {
+                tracing::warn!(
+                    project_id,
+                    version,
+                    "release of a deleted project not filed"
+                );
+            }
+        }
         let outcomes: Vec<[&dyn ToSql; 6]> = self
             .outcomes
             .iter()
@@ -250,6 +286,17 @@ impl BatchState {
         )?;
         Ok(())
     }
+}
+
+fn merge_release(
+    releases: &mut BTreeMap<(i64, String), ReleaseDelta>,
+    key: (i64, String),
+    delta: &ReleaseDelta,
+) {
+    releases
+        .entry(key)
+        .and_modify(|known| known.merge(delta))
+        .or_insert(*delta);
 }
 
 /// Rows per multi-row upsert at most (6 columns x 32 rows = 192 parameters, far below

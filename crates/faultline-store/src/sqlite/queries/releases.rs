@@ -1,5 +1,5 @@
 //! Releases, their projects and deploys: the reads, the administrative writes (run alone on
-//! the writer), and the one call per event that files an event's release inside the batch.
+//! the writer), and the once-per-batch filing of what the batch's events said about releases.
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -8,54 +8,66 @@ use crate::StoreError;
 use crate::codec::{count, from_micros, micros};
 use crate::limits::RELEASE_PAGE_LIMIT_MAX;
 use crate::model::{Deploy, NewDeploy, Release, ReleaseChanges, ReleaseProject, ReleaseQuery};
-use crate::write::EncodedEvent;
 
 const RELEASE_COLUMNS: &str =
     "r.id, r.organization_id, r.version, r.ref, r.url, r.date_created, r.date_released";
 const DEPLOY_COLUMNS: &str = "id, environment, name, url, date_started, date_finished";
 
-/// Files the release an event names: adds the event's project to the release, counts a new
-/// issue and widens the event times; creates the organization's release row first when this
-/// is its first event. One upsert per event with a release in the usual case (the release
-/// exists), three for a release's first event, nothing without a release.
-pub(crate) fn record_event(
+/// What a batch's events said about one project's release: new issues, the events' time
+/// bounds, and when the first of them was received (the release's creation time when the
+/// events bring it into existence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReleaseDelta {
+    pub(crate) new_groups: i64,
+    pub(crate) first_event_us: i64,
+    pub(crate) last_event_us: i64,
+    pub(crate) first_received_us: i64,
+}
+
+impl ReleaseDelta {
+    /// Folds a later delta into this one.
+    pub(crate) fn merge(&mut self, later: &ReleaseDelta) {
+        self.new_groups += later.new_groups;
+        self.first_event_us = self.first_event_us.min(later.first_event_us);
+        self.last_event_us = self.last_event_us.max(later.last_event_us);
+        self.first_received_us = self.first_received_us.min(later.first_received_us);
+    }
+}
+
+/// Files what a batch's events said about a project's release: adds the project to the
+/// release, counts the new issues and widens the event times; creates the organization's
+/// release row first when these are its first events. Called once per (project, release) per
+/// batch: one upsert in the usual case (the release exists), three for a new release.
+/// Returns `false` when the project no longer exists (nothing is written).
+pub(crate) fn record_release(
     conn: &Connection,
-    event: &EncodedEvent,
-    new_issue: bool,
-) -> Result<(), StoreError> {
-    let Some(version) = event.release.as_deref() else {
-        return Ok(());
-    };
-    if upsert_release_project(conn, event, version, new_issue)? {
-        return Ok(());
+    project_id: i64,
+    version: &str,
+    delta: &ReleaseDelta,
+) -> Result<bool, StoreError> {
+    if upsert_release_project(conn, project_id, version, delta)? {
+        return Ok(true);
     }
     let mut insert_release = conn.prepare_cached(
         "INSERT INTO releases (organization_id, version, date_created)
          SELECT organization_id, ?2, ?3 FROM projects WHERE id = ?1
          ON CONFLICT (organization_id, version) DO NOTHING",
     )?;
-    insert_release.execute((event.project_id, version, event.received_us))?;
-    if upsert_release_project(conn, event, version, new_issue)? {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "unknown project {}",
-            event.project_id
-        )))
-    }
+    insert_release.execute((project_id, version, delta.first_received_us))?;
+    upsert_release_project(conn, project_id, version, delta)
 }
 
-/// Upserts the event's `release_projects` row; returns `false` when the release row does not
-/// exist yet (nothing was written).
+/// Upserts the project's `release_projects` row; returns `false` when the release row does
+/// not exist yet (nothing was written).
 fn upsert_release_project(
     conn: &Connection,
-    event: &EncodedEvent,
+    project_id: i64,
     version: &str,
-    new_issue: bool,
+    delta: &ReleaseDelta,
 ) -> Result<bool, StoreError> {
     let mut upsert = conn.prepare_cached(
         "INSERT INTO release_projects (release_id, project_id, new_groups, first_event, last_event)
-         SELECT r.id, p.id, ?3, ?4, ?4 FROM projects p
+         SELECT r.id, p.id, ?3, ?4, ?5 FROM projects p
          JOIN releases r ON r.organization_id = p.organization_id AND r.version = ?2
          WHERE p.id = ?1
          ON CONFLICT (release_id, project_id) DO UPDATE SET
@@ -64,10 +76,11 @@ fn upsert_release_project(
              last_event = max(coalesce(last_event, excluded.last_event), excluded.last_event)",
     )?;
     let changed = upsert.execute((
-        event.project_id,
+        project_id,
         version,
-        i64::from(new_issue),
-        event.timestamp_us,
+        delta.new_groups,
+        delta.first_event_us,
+        delta.last_event_us,
     ))?;
     Ok(changed == 1)
 }
