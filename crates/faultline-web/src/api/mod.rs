@@ -6,6 +6,8 @@ mod auth;
 mod body;
 mod event_lists;
 mod events;
+mod issue_body;
+mod issue_detail;
 mod issue_lookup;
 mod issue_resources;
 mod issue_updates;
@@ -143,13 +145,13 @@ fn event_read_routes() -> Router<AppState> {
         router = router
             .route(
                 &format!("{prefix}/"),
-                get(issue_updates::issue)
+                get(issue_detail::issue)
                     .put(issue_updates::update_issue)
                     .delete(issue_updates::delete_issue),
             )
             .route(
                 &format!("{prefix}/activities/"),
-                get(issue_updates::activities),
+                get(issue_detail::activities),
             )
             .route(&format!("{prefix}/events/"), get(issue_resources::events))
             .route(
