@@ -21,6 +21,18 @@ pub(crate) struct OneIssuePath {
     pub(crate) issue_id: String,
 }
 
+impl OneIssuePath {
+    /// The issue the path names, for a caller holding `scope` (see [`find_issue`]).
+    pub(crate) async fn find(
+        &self,
+        state: &AppState,
+        auth: &Bearer,
+        scope: &str,
+    ) -> Result<ScopedIssue, ApiError> {
+        find_issue(state, auth, self.org.as_deref(), &self.issue_id, scope).await
+    }
+}
+
 /// Returns one issue's full JSON: the list JSON plus its activity log and what Sentry's issue
 /// page reads.
 pub(crate) async fn issue_detail_json(
@@ -127,14 +139,7 @@ pub(crate) async fn issue(
     auth: Bearer,
     Path(path): Path<OneIssuePath>,
 ) -> Result<Json<Value>, ApiError> {
-    let scoped = find_issue(
-        &state,
-        &auth,
-        path.org.as_deref(),
-        &path.issue_id,
-        "event:read",
-    )
-    .await?;
+    let scoped = path.find(&state, &auth, "event:read").await?;
     Ok(Json(issue_detail_json(&state, &auth, &scoped).await?))
 }
 
@@ -144,14 +149,7 @@ pub(crate) async fn activities(
     auth: Bearer,
     Path(path): Path<OneIssuePath>,
 ) -> Result<Json<Value>, ApiError> {
-    let scoped = find_issue(
-        &state,
-        &auth,
-        path.org.as_deref(),
-        &path.issue_id,
-        "event:read",
-    )
-    .await?;
+    let scoped = path.find(&state, &auth, "event:read").await?;
     let activity = activity_json(&state, &scoped.issue).await?;
     Ok(Json(json!({"activity": activity})))
 }

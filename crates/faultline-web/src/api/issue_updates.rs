@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::auth::Bearer;
 use super::issue_body::{ParsedUpdate, bad, parse_update};
 use super::issue_detail::{OneIssuePath, issue_detail_json};
-use super::issue_lookup::{find_issue, not_found};
+use super::issue_lookup::{ScopedIssue, not_found};
 use super::issues::{ListParams, query_pairs};
 use crate::{ApiError, AppState};
 
@@ -270,14 +270,7 @@ pub(crate) async fn update_issue(
     Path(path): Path<OneIssuePath>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let scoped = find_issue(
-        &state,
-        &auth,
-        path.org.as_deref(),
-        &path.issue_id,
-        "event:write",
-    )
-    .await?;
+    let scoped = path.find(&state, &auth, "event:write").await?;
     let parsed = parse_update(&state, &scoped.organization, &body).await?;
     if parsed.merge {
         return Err(bad(
@@ -294,14 +287,13 @@ pub(crate) async fn update_issue(
         )
         .await
         .map_err(ApiError::from_store)?;
-    let updated = find_issue(
-        &state,
-        &auth,
-        Some(&scoped.organization.slug),
-        &path.issue_id,
-        "event:write",
-    )
-    .await?;
+    let issue = state
+        .store
+        .issue(scoped.issue.id)
+        .await
+        .map_err(ApiError::from_store)?
+        .ok_or_else(not_found)?;
+    let updated = ScopedIssue { issue, ..scoped };
     Ok(Json(issue_detail_json(&state, &auth, &updated).await?))
 }
 
@@ -311,14 +303,7 @@ pub(crate) async fn delete_issue(
     auth: Bearer,
     Path(path): Path<OneIssuePath>,
 ) -> Result<Response, ApiError> {
-    let scoped = find_issue(
-        &state,
-        &auth,
-        path.org.as_deref(),
-        &path.issue_id,
-        "event:admin",
-    )
-    .await?;
+    let scoped = path.find(&state, &auth, "event:admin").await?;
     state
         .store
         .delete_issues(&[scoped.project.id], &[scoped.issue.id])
@@ -335,14 +320,7 @@ pub(crate) async fn unmerge_hashes(
     Path(path): Path<OneIssuePath>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scoped = find_issue(
-        &state,
-        &auth,
-        path.org.as_deref(),
-        &path.issue_id,
-        "event:write",
-    )
-    .await?;
+    let scoped = path.find(&state, &auth, "event:write").await?;
     let hashes: Vec<String> = query_pairs(raw.as_deref().unwrap_or(""))
         .into_iter()
         .filter(|(key, value)| key == "id" && !value.is_empty())
