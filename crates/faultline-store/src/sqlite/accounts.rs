@@ -6,6 +6,7 @@ use chrono::Utc;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use super::SqliteBackend;
+use super::ids::Numbered;
 use super::queries::access::{self, ORGANIZATION_COLUMNS, PROJECT_COLUMNS};
 use super::queries::accounts;
 use crate::StoreError;
@@ -128,8 +129,11 @@ fn create_project(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let project_id: i64 = tx
         .query_row(
-            "INSERT INTO projects (organization_id, slug, name, platform, date_created)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            &format!(
+                "INSERT INTO projects (id, organization_id, slug, name, platform, date_created)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5) RETURNING id",
+                Numbered::Projects.next_id_sql()
+            ),
             (
                 new.organization_id,
                 &new.slug,
@@ -194,6 +198,9 @@ fn delete_project(conn: &mut Connection, project_id: i64) -> Result<bool, StoreE
     }
     // Keys and team links go with the project (ON DELETE CASCADE).
     let deleted = tx.execute("DELETE FROM projects WHERE id = ?1", [project_id])?;
+    if deleted == 1 {
+        Numbered::Projects.retire(&tx, project_id)?;
+    }
     tx.commit()?;
     Ok(deleted == 1)
 }

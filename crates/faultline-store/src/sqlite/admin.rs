@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
+use super::ids::Numbered;
 use super::queries::access::{self, KEY_COLUMNS, ORGANIZATION_COLUMNS, PROJECT_COLUMNS};
 use crate::StoreError;
 use crate::model::{Bootstrap, BootstrapRequest};
@@ -112,7 +113,11 @@ pub(crate) fn bootstrap(
         Some(project) => project,
         None => {
             tx.execute(
-                "INSERT INTO projects (organization_id, slug, name, date_created) VALUES (?1, ?2, ?2, ?3)",
+                &format!(
+                    "INSERT INTO projects (id, organization_id, slug, name, date_created)
+                     VALUES ({}, ?1, ?2, ?2, ?3)",
+                    Numbered::Projects.next_id_sql()
+                ),
                 (org.id, &request.project_slug, now_us),
             )?;
             tx.execute(

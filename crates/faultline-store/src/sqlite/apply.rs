@@ -8,6 +8,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::batch::BatchState;
+use super::ids::Numbered;
 use super::workflow;
 use crate::StoreError;
 use crate::write::{EncodedEvent, EncodedOp, EncodedRawItem, EncodedTransaction};
@@ -200,7 +201,7 @@ fn create_issue(conn: &Connection, e: &EncodedEvent) -> Result<i64, StoreError> 
              platform, status, metadata, first_seen, last_seen, first_release, last_release)
          VALUES (NEXT_ISSUE_ID, ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'unresolved', ?8, ?9, ?9, ?10, ?10)
          RETURNING id"
-        .replace("NEXT_ISSUE_ID", workflow::NEXT_ISSUE_ID);
+        .replace("NEXT_ISSUE_ID", &Numbered::Issues.next_id_sql());
     let mut insert = conn.prepare_cached(&sql)?;
     let issue_id = insert.query_row(
         rusqlite::params![

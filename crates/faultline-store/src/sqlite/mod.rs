@@ -16,6 +16,7 @@
 //! - `apply`: executing one request's ops (filing events under issues, raw items, outcomes).
 //! - `accounts`: users, organizations, teams, memberships, projects, keys and tokens.
 //! - `admin`: administrative writes (bootstrap, issue status) run alone on the writer.
+//! - `ids`: issue and project ids are never reused.
 //! - `read`: the read-only connection pool.
 //! - `queries`: the read queries, by area.
 //! - `workflow`: issue status changes, assignment, bookmarks, merge, unmerge, delete, and the
@@ -30,6 +31,7 @@ mod backend;
 mod batch;
 mod connection;
 mod facet_reads;
+mod ids;
 mod migrate;
 mod queries;
 mod read;

@@ -7,6 +7,8 @@
 //! reopens the issue (`unresolved`, substatus `regressed`), unless the issue was resolved in a
 //! release and the event comes from that release or one created before it.
 //!
+//! Issue ids are never reused (`ids`).
+//!
 //! Snoozes: an ignored issue with a condition comes back (`unresolved`, substatus
 //! `escalating`) when an event arrives after `until`, or once `event_count` events (or
 //! `user_count` distinct users) were seen since it was ignored, within the last
@@ -16,6 +18,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde_json::{Value, json};
 
+use super::ids::Numbered;
 use super::queries::issues::{ISSUE_COLUMNS, issue_from_row};
 use crate::StoreError;
 use crate::codec::{decompress_json, hour_start_secs, micros};
@@ -29,11 +32,6 @@ const MICROS_PER_SEC: i64 = 1_000_000;
 /// The release name Sentry reads as "the project's newest release".
 const LATEST_RELEASE: &str = "latest";
 const MICROS_PER_MIN: i64 = 60 * MICROS_PER_SEC;
-
-/// The id a new issue gets: past every issue id there is and every one ever deleted (ids are
-/// never reused; `id_high_water` remembers the deleted). An SQL expression.
-pub(crate) const NEXT_ISSUE_ID: &str = "(SELECT max(coalesce((SELECT max(id) FROM issues), 0),
-     coalesce((SELECT value FROM id_high_water WHERE name = 'issues'), 0)) + 1)";
 
 /// Appends one activity entry.
 pub(crate) fn record_activity(
@@ -403,12 +401,7 @@ fn delete_issue_rows(
         )?;
     }
     tx.execute("DELETE FROM issues WHERE id = ?1", [issue_id])?;
-    tx.execute(
-        "INSERT INTO id_high_water (name, value) VALUES ('issues', ?1)
-         ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
-        [issue_id],
-    )?;
-    Ok(())
+    Numbered::Issues.retire(tx, issue_id)
 }
 
 /// Deletes the issues among `ids` in `project_ids` with their events and hashes; returns how
@@ -502,10 +495,11 @@ fn copy_issue(tx: &Transaction<'_>, issue_id: i64) -> Result<i64, StoreError> {
     let sql = format!(
         "INSERT INTO issues (id, project_id, short_id, issue_type, title, culprit, level,
              platform, status, metadata, first_seen, last_seen)
-         SELECT {NEXT_ISSUE_ID}, project_id, ?2, issue_type, title, culprit, level, platform,
+         SELECT {}, project_id, ?2, issue_type, title, culprit, level, platform,
              'unresolved', metadata, first_seen, last_seen
          FROM issues WHERE id = ?1
-         RETURNING id"
+         RETURNING id",
+        Numbered::Issues.next_id_sql()
     );
     Ok(tx.query_row(&sql, [issue_id, short_id], |row| row.get(0))?)
 }

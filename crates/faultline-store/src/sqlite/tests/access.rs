@@ -263,3 +263,33 @@ async fn users_are_found_by_email_and_get_tokens_and_memberships() {
     let info = t.store.token(&token).await.unwrap().unwrap();
     assert_eq!((info.user_id, info.scopes), (user.id, scopes));
 }
+
+#[tokio::test]
+async fn deleting_the_newest_project_never_hands_its_id_to_the_next() {
+    let t = TestStore::new().await;
+    let org = t.store.organization_by_slug("acme").await.unwrap().unwrap();
+    let team = t.store.team_by_slug(org.id, "acme").await.unwrap().unwrap();
+    let new = |slug: &str| crate::NewProject {
+        organization_id: org.id,
+        team_id: team.id,
+        slug: slug.into(),
+        name: slug.into(),
+        platform: None,
+    };
+    let (doomed, _) = t.store.create_project(new("doomed")).await.unwrap();
+    assert!(t.store.delete_project(doomed.id).await.unwrap());
+    let (next, _) = t.store.create_project(new("next")).await.unwrap();
+    assert!(
+        next.id > doomed.id,
+        "{} reuses or precedes {}",
+        next.id,
+        doomed.id
+    );
+    // Bootstrap numbers its projects the same way.
+    let made = t
+        .store
+        .bootstrap(bootstrap_request("acme", "booted"))
+        .await
+        .unwrap();
+    assert!(made.project.id > next.id);
+}
