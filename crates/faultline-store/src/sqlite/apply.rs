@@ -37,7 +37,7 @@ pub(crate) fn request(
 
 /// Where a hash stands before the event is filed.
 enum HashState {
-    /// Mapped to an issue earlier in this transaction (its status is read again when used).
+    /// Mapped to an issue earlier in this transaction (its status is in the batch's memory).
     Known(i64),
     /// Mapped in `grouphashes` to an issue with this status.
     Stored { issue_id: i64, status: String },
@@ -69,20 +69,21 @@ fn file_event(
             if !insert_event(conn, event, issue_id)? {
                 return Ok(()); // a duplicate event_id: stored once, counted once
             }
-            // An issue met earlier in this batch may have changed status since it was looked up.
+            // An issue met earlier in this batch: its status as this batch left it (only the
+            // writer changes statuses, and workflow changes run between batches).
             let status = match status {
                 Some(status) => status.to_owned(),
-                None => issue_status(conn, issue_id)?,
+                None => match scratch.cached_status(batch, issue_id) {
+                    Some(status) => status.to_owned(),
+                    None => issue_status(conn, issue_id)?,
+                },
             };
-            match status.as_str() {
-                "resolved" => {
-                    workflow::regress_if_due(conn, issue_id, event)?;
-                }
-                "ignored" => {
-                    workflow::wake_if_due(conn, issue_id, event)?;
-                }
-                _ => {}
-            }
+            let reopened = match status.as_str() {
+                "resolved" => workflow::regress_if_due(conn, issue_id, event)?,
+                "ignored" => workflow::wake_if_due(conn, issue_id, event)?,
+                _ => false,
+            };
+            scratch.remember_status(issue_id, if reopened { "unresolved" } else { &status });
             issue_id
         }
         None => {
@@ -96,6 +97,7 @@ fn file_event(
                 "event {} vanished between check and insert",
                 event.event_id
             );
+            scratch.remember_status(issue_id, "unresolved");
             issue_id
         }
     };

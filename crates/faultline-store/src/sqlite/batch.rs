@@ -50,6 +50,8 @@ type OutcomeKey = (i64, i64, String, String, String);
 pub(crate) struct BatchState {
     /// project → hash → issue, for hashes known to be mapped in this transaction.
     issue_by_hash: HashMap<i64, HashMap<String, i64>>,
+    /// issue → status, as this transaction left it, for the issues filed into.
+    status_by_issue: HashMap<i64, String>,
     issues: BTreeMap<i64, IssueDelta>,
     tag_values: BTreeMap<(i64, String, String), TagDelta>,
     buckets: BTreeMap<(i64, i64), i64>,
@@ -83,6 +85,25 @@ impl BatchState {
             .entry(project_id)
             .or_default()
             .insert(hash.to_owned(), issue_id);
+    }
+
+    /// Returns the status an issue filed into earlier in this transaction has now.
+    pub(crate) fn cached_status<'a>(
+        &'a self,
+        batch: &'a BatchState,
+        issue_id: i64,
+    ) -> Option<&'a str> {
+        self.status_by_issue
+            .get(&issue_id)
+            .or_else(|| batch.status_by_issue.get(&issue_id))
+            .map(String::as_str)
+    }
+
+    /// Records the status an issue has after filing an event into it.
+    pub(crate) fn remember_status(&mut self, issue_id: i64, status: &str) {
+        if self.status_by_issue.get(&issue_id).map(String::as_str) != Some(status) {
+            self.status_by_issue.insert(issue_id, status.to_owned());
+        }
     }
 
     /// Counts one inserted event on `issue_id`: counters, latest fields, tags, its hour.
@@ -161,6 +182,7 @@ impl BatchState {
                 .or_default()
                 .extend(hashes);
         }
+        self.status_by_issue.extend(later.status_by_issue);
         for (issue_id, delta) in later.issues {
             merge_issue(&mut self.issues, issue_id, delta);
         }

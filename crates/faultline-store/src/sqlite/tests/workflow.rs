@@ -442,3 +442,31 @@ async fn deleting_the_newest_issue_never_hands_its_id_to_the_next() {
         "{next} reuses or precedes the deleted {newest}"
     );
 }
+
+#[tokio::test]
+async fn one_batch_of_late_events_regresses_once_and_the_next_resolution_holds() {
+    let t = TestStore::new().await;
+    t.write_event(fresh_event(1, &["h"], 0, "app@1")).await;
+    let issue_id = t.issue_of(1).await;
+    t.change(issue_id, StatusChange::Resolve).await;
+    let late = REGRESSION_GRACE_SECS_TEST;
+    let ops = (2..6)
+        .map(|n| WriteOp::Event {
+            project_id: t.project_id,
+            event: fresh_event(n, &["h"], late, "app@1"),
+        })
+        .collect();
+    t.store.write(ops).await.unwrap();
+    assert_eq!(
+        t.status_of(issue_id).await,
+        pair("unresolved", Some("regressed"))
+    );
+    assert_eq!(
+        t.kinds(issue_id).await,
+        vec!["set_resolved", "set_regression"]
+    );
+    // The batch's memory of the status does not outlive the batch.
+    t.change(issue_id, StatusChange::Resolve).await;
+    t.write_event(fresh_event(7, &["h"], 1, "app@1")).await;
+    assert_eq!(t.status_of(issue_id).await, pair("resolved", None));
+}
