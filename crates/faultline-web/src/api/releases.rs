@@ -300,6 +300,20 @@ pub(crate) async fn list_for_project(
     list(&state, &uri, &organization, Some(project.id), params).await
 }
 
+/// The organization's release `version`, or 404.
+async fn find_release(
+    state: &AppState,
+    organization: &Organization,
+    version: &str,
+) -> Result<Release, ApiError> {
+    state
+        .store
+        .release(organization.id, version)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(not_found)
+}
+
 /// `GET /api/0/organizations/{org}/releases/{version}/`
 pub(crate) async fn get_release(
     State(state): State<AppState>,
@@ -308,12 +322,7 @@ pub(crate) async fn get_release(
 ) -> Result<Json<Value>, ApiError> {
     require_read(&auth)?;
     let organization = auth.organization(&state, &org).await?;
-    let release = state
-        .store
-        .release(organization.id, &version)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
+    let release = find_release(&state, &organization, &version).await?;
     Ok(Json(release_json(&release)))
 }
 
@@ -413,12 +422,7 @@ pub(crate) async fn list_deploys(
 ) -> Result<Json<Value>, ApiError> {
     require_read(&auth)?;
     let organization = auth.organization(&state, &org).await?;
-    let release = state
-        .store
-        .release(organization.id, &version)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
+    let release = find_release(&state, &organization, &version).await?;
     let deploys = state
         .store
         .deploys(release.id)
